@@ -1,0 +1,316 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { type Dispatcher, Pool } from 'undici';
+import type { z } from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
+import {
+  IntercomApiError,
+  type IntercomError,
+  type IntercomErrorDetail,
+  IntercomInvalidResponseError,
+  IntercomRateLimitedError,
+  IntercomRequestError,
+  IntercomTimeoutError,
+  type RequestLabel,
+} from './errors.ts';
+import { type PacerOptions, RateLimitPacer } from './pacer.ts';
+import {
+  type AttemptFailure,
+  backoffDelayMs,
+  idempotentRetryPolicy,
+  type RetryPolicy,
+  serverWaitMs,
+  unprocessedOnlyRetryPolicy,
+} from './retry.ts';
+import { ErrorList } from './schemas.ts';
+
+export const intercomRegions = {
+  us: 'https://api.intercom.io',
+  eu: 'https://api.eu.intercom.io',
+  au: 'https://api.au.intercom.io',
+} as const;
+export type IntercomRegion = keyof typeof intercomRegions;
+
+export const USER_AGENT = `intercom-slack-bridge/${packageJson.version} (+node ${process.versions.node})`;
+
+export interface IntercomHttpOptions {
+  token: string;
+  /** Full base URL; wins over `region`. A path prefix (for a proxy) is kept. */
+  baseUrl?: string | undefined;
+  region?: IntercomRegion | undefined;
+  /** Sent as `Intercom-Version`. */
+  apiVersion?: string | undefined;
+  /** Per attempt: from sending the request to the last byte of the answer. */
+  timeoutMs?: number | undefined;
+  /** Replaces the keep-alive Pool, e.g. with an undici MockAgent in tests. The client then does not close it. */
+  dispatcher?: Dispatcher | undefined;
+  /** Policy for GET, PUT, DELETE and searches. */
+  idempotentRetry?: RetryPolicy | undefined;
+  /** Policy for writes that must not happen twice. */
+  writeRetry?: RetryPolicy | undefined;
+  logger?: Logger | undefined;
+  /** Slowing down when X-RateLimit-Remaining runs low: on by default, `false` turns it off. */
+  pacing?: false | PacerOptions | undefined;
+  /** Clock and randomness, injectable so tests never depend on wall time. */
+  now?: (() => number) | undefined;
+  random?: (() => number) | undefined;
+}
+
+/** Per-call options every operation accepts. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestSpec<S extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the base URL, with ids already encoded (use `path` below). */
+  path: string;
+  query?: Query | undefined;
+  body?: unknown;
+  /** Whether repeating the request is harmless; defaults to true for everything but POST. */
+  idempotent?: boolean | undefined;
+  schema: S;
+}
+
+/** Builds a path, percent-encoding every interpolated id: path`/conversations/${id}/reply`. */
+export function path(strings: TemplateStringsArray, ...ids: Array<string | number>): string {
+  return strings.reduce((out, s, i) => out + s + (i < ids.length ? encodeURIComponent(String(ids[i])) : ''), '');
+}
+
+/**
+ * One keep-alive connection pool to Intercom, with the headers, timeouts, retries, pacing and error mapping
+ * every operation shares. Operations live in `resources/` and only describe requests.
+ */
+export class IntercomHttp {
+  readonly origin: string;
+  readonly #prefix: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #headers: Record<string, string>;
+  readonly #jsonHeaders: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #idempotentRetry: RetryPolicy;
+  readonly #writeRetry: RetryPolicy;
+  readonly #log: Logger | undefined;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #pacer: RateLimitPacer | undefined;
+
+  constructor(options: IntercomHttpOptions) {
+    const base = new URL(options.baseUrl ?? intercomRegions[options.region ?? 'us']);
+    this.origin = base.origin;
+    this.#prefix = base.pathname.replace(/\/+$/, '');
+    this.#ownsDispatcher = !options.dispatcher;
+    this.#dispatcher = options.dispatcher ?? new Pool(base.origin, { connections: 128 });
+    this.#headers = {
+      authorization: `Bearer ${options.token}`,
+      accept: 'application/json',
+      'intercom-version': options.apiVersion ?? '2.14',
+      'user-agent': USER_AGENT,
+    };
+    this.#jsonHeaders = { ...this.#headers, 'content-type': 'application/json' };
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#idempotentRetry = options.idempotentRetry ?? idempotentRetryPolicy;
+    this.#writeRetry = options.writeRetry ?? unprocessedOnlyRetryPolicy;
+    this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#pacer = options.pacing === false ? undefined : new RateLimitPacer({ now: this.#now, ...options.pacing });
+  }
+
+  /** Sends one request (retrying as its policy allows) and returns the body parsed by `spec.schema`. */
+  async call<S extends z.ZodType>(spec: RequestSpec<S>, options: CallOptions = {}): Promise<z.output<S>> {
+    const label: RequestLabel = { method: spec.method, path: spec.path };
+    const policy = (spec.idempotent ?? spec.method !== 'POST') ? this.#idempotentRetry : this.#writeRetry;
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const signal = options.signal;
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const request: Dispatcher.RequestOptions = {
+      origin: this.origin,
+      path: this.#prefix + spec.path + queryString(spec.query),
+      method: spec.method,
+      headers: body === undefined ? this.#headers : this.#jsonHeaders,
+      body,
+    };
+
+    for (let retry = 0; ; retry++) {
+      const paced = this.#pacer?.acquire(signal);
+      if (paced) await paced;
+      const started = performance.now();
+      const outcome = await this.#attempt(request, label, spec.schema, timeoutMs, signal);
+      this.#log?.debug(
+        { method: label.method, path: label.path, status: outcome.status, ms: Math.round(performance.now() - started) },
+        'intercom request',
+      );
+      if (outcome.ok) return outcome.value;
+
+      const { failure, error } = outcome;
+      if (retry >= policy.maxRetries || !policy.isRetryable(failure)) throw error;
+      const delayMs = backoffDelayMs(policy, retry, failure, this.#random);
+      if (delayMs > policy.maxWaitMs) throw error;
+      this.#log?.warn(
+        { method: label.method, path: label.path, retry: retry + 1, delayMs: Math.round(delayMs), err: error },
+        'retrying Intercom request',
+      );
+      await sleep(delayMs, undefined, { signal });
+    }
+  }
+
+  async #attempt<S extends z.ZodType>(
+    request: Dispatcher.RequestOptions,
+    label: RequestLabel,
+    schema: S,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | { ok: true; status: number; value: z.output<S> }
+    | { ok: false; status: number | undefined; failure: AttemptFailure; error: IntercomError }
+  > {
+    // one timer for the whole attempt (undici's own timeouts are coarse and split headers from body)
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const forwardAbort = () => controller.abort();
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      if (signal?.aborted) throw signal.reason;
+      response = await this.#dispatcher.request({ ...request, signal: controller.signal });
+      text = await response.body.text();
+    } catch (cause) {
+      if (signal?.aborted) throw signal.reason ?? cause;
+      if (controller.signal.aborted) {
+        return {
+          ok: false,
+          status: undefined,
+          failure: { kind: 'timeout' },
+          error: new IntercomTimeoutError(label, timeoutMs, cause),
+        };
+      }
+      return { ok: false, status: undefined, ...networkFailure(label, cause) };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+
+    const status = response.statusCode;
+    const headers = response.headers;
+    this.#pacer?.observe({
+      limit: header(headers, 'x-ratelimit-limit'),
+      remaining: header(headers, 'x-ratelimit-remaining'),
+      reset: header(headers, 'x-ratelimit-reset'),
+    });
+
+    if (status >= 200 && status < 300) {
+      const parsed = parseBody(text);
+      if (!parsed.ok) {
+        return {
+          ok: false,
+          status,
+          failure: { kind: 'status', status, waitMs: undefined },
+          error: new IntercomInvalidResponseError(label, status, 'body is not JSON'),
+        };
+      }
+      const result = schema.safeParse(parsed.value);
+      if (result.success) return { ok: true, status, value: result.data };
+      // a 2xx with an unusable body is not worth repeating (no policy retries a 2xx): any write already happened
+      return {
+        ok: false,
+        status,
+        failure: { kind: 'status', status, waitMs: undefined },
+        error: new IntercomInvalidResponseError(label, status, summarizeIssues(result.error), { cause: result.error }),
+      };
+    }
+
+    const { requestId, errors } = parseErrorList(text);
+    const retryAfter = header(headers, 'retry-after');
+    if (status === 429) {
+      const retryAfterMs = serverWaitMs(retryAfter, header(headers, 'x-ratelimit-reset'), this.#now()) ?? 1000;
+      this.#pacer?.exhausted(this.#now() + retryAfterMs);
+      return {
+        ok: false,
+        status,
+        failure: { kind: 'status', status, waitMs: retryAfterMs },
+        error: new IntercomRateLimitedError(label, requestId, errors, retryAfterMs),
+      };
+    }
+    return {
+      ok: false,
+      status,
+      failure: { kind: 'status', status, waitMs: serverWaitMs(retryAfter, undefined, this.#now()) },
+      error: new IntercomApiError(label, status, requestId, errors),
+    };
+  }
+
+  /** Closes the connection pool this client created; an injected dispatcher is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+}
+
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function networkFailure(label: RequestLabel, cause: unknown): { failure: AttemptFailure; error: IntercomError } {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const notSent = typeof code === 'string' && NOT_SENT_CODES.has(code);
+  return {
+    failure: { kind: notSent ? 'not-sent' : 'network' },
+    error: new IntercomRequestError(label, cause, !notSent),
+  };
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.append(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function parseErrorList(text: string): { requestId: string | undefined; errors: IntercomErrorDetail[] } {
+  const parsed = parseBody(text);
+  const list = parsed.ok ? ErrorList.safeParse(parsed.value) : undefined;
+  if (!list?.success) return { requestId: undefined, errors: [] };
+  return {
+    requestId: list.data.request_id ?? undefined,
+    errors: list.data.errors.map((e) => ({
+      code: e.code,
+      message: e.message ?? undefined,
+      field: e.field ?? undefined,
+    })),
+  };
+}
+
+function summarizeIssues(error: z.ZodError): string {
+  const shown = error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return shown.join('; ') + more;
+}
