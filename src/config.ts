@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Empty values (`FOO=` in a .env file) count as unset. */
+const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const required = (what: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z.string({ error: (issue) => (issue.input === undefined ? `is required: ${what}` : `must be text: ${what}`) }),
+  );
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
+  z.preprocess((v) => unsetIfEmpty(v) ?? fallback, schema);
+
+const httpUrl = (what: string) =>
+  z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), `must be an http(s) URL: ${what}`);
+
+const integer = (what: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number: ${what}` })
+    .int(`must be a whole number: ${what}`)
+    .min(min, `must be at least ${min}: ${what}`)
+    .max(max, `must be at most ${max}: ${what}`);
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: required('the bot token, xoxb-…').refine((v) => v.startsWith('xoxb-'), {
+    message: 'must be a bot token starting with xoxb-',
+  }),
+  SLACK_SIGNING_SECRET: optional(z.string()),
+  SLACK_APP_TOKEN: optional(
+    z.string().refine((v) => v.startsWith('xapp-'), 'must be an app-level token starting with xapp-'),
+  ),
+  SLACK_API_URL: optional(httpUrl('the Slack Web API base, e.g. https://slack.com/api/ (tests point it at a fake)')),
+  SLACK_CHANNEL: required('the id of the channel new conversations go to, e.g. C0123ABCD').refine(
+    (v) => /^[CG][A-Z0-9]{2,}$/.test(v),
+    'must be a channel id like C0123ABCD (not a #name): open the channel details in Slack to copy it',
+  ),
+  INTERCOM_TOKEN: required('the Intercom access token'),
+  INTERCOM_CLIENT_SECRET: optional(z.string()),
+  INTERCOM_REGION: withDefault(z.enum(['us', 'eu', 'au'], { error: 'must be us, eu or au' }), 'us'),
+  INTERCOM_API_URL: optional(httpUrl('the Intercom API base URL (tests point it at a fake)')),
+  INTERCOM_API_VERSION: withDefault(
+    z.string().regex(/^(\d+\.\d+|Unstable|Preview)$/, 'must be an Intercom API version like 2.14'),
+    '2.14',
+  ),
+  INTERCOM_TIMEOUT_MS: withDefault(integer('milliseconds per Intercom request', 100, 120_000), '10000'),
+  DATABASE_URL: withDefault(
+    z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH, sqlite::memory: or postgres://…'),
+    'sqlite:./data/bridge.db',
+  ),
+  PORT: withDefault(integer('the HTTP port', 0, 65_535), '3000'),
+  HOST: withDefault(z.string(), '0.0.0.0'),
+  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
+  LOG_PRETTY: withDefault(z.stringbool({ error: 'must be true or false' }), 'false'),
+});
+
+/** Problems that span variables; checked on the raw values so they are reported beside the others. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => unsetIfEmpty(env[name]) !== undefined;
+  if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    return [
+      'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
+    ];
+  }
+  return [];
+}
+
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string | undefined;
+    readonly channel: string;
+  };
+  readonly intercom: {
+    readonly token: string;
+    readonly clientSecret: string | undefined;
+    readonly region: 'us' | 'eu' | 'au';
+    readonly apiUrl: string | undefined;
+    readonly apiVersion: string;
+    readonly timeoutMs: number;
+  };
+  readonly databaseUrl: string;
+  readonly http: { readonly port: number; readonly host: string };
+  readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
+}
+
+/** A bad environment: one line per problem, each naming its variable and never its value. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment once into a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  const problems = [
+    ...(result.error?.issues.map((issue) => `${String(issue.path[0] ?? 'environment')} ${issue.message}`) ?? []),
+    ...crossFieldProblems(env),
+  ];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  const e = result.data;
+  return deepFreeze({
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      channel: e.SLACK_CHANNEL,
+    },
+    intercom: {
+      token: e.INTERCOM_TOKEN,
+      clientSecret: e.INTERCOM_CLIENT_SECRET,
+      region: e.INTERCOM_REGION,
+      apiUrl: e.INTERCOM_API_URL,
+      apiVersion: e.INTERCOM_API_VERSION,
+      timeoutMs: e.INTERCOM_TIMEOUT_MS,
+    },
+    databaseUrl: e.DATABASE_URL,
+    http: { port: e.PORT, host: e.HOST },
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+  });
+}
+
+/** Reads `.env` into process.env when the file exists; variables already set win. */
+export function loadDotEnv(file = '.env'): boolean {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}
+
+/** Every secret in the config, for the logger to scrub from anything it prints. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.intercom.token,
+    config.intercom.clientSecret,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,34 @@
+import { startBridge } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
+import { createLogger } from './logger.ts';
+
+// process entry: .env → config → logger → bridge; a bad config exits 1 with one line per problem
+
+loadDotEnv();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.problems.map((p) => `config: ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: secretsOf(config) });
+
+try {
+  const bridge = await startBridge(config, logger);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await bridge.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+} catch (error) {
+  logger.fatal({ err: error }, 'bridge failed to start');
+  process.exit(1);
+}

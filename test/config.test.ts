@@ -1,0 +1,156 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, loadDotEnv, secretsOf } from '../src/config.ts';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+  SLACK_SIGNING_SECRET: 'signing-secret-value',
+  SLACK_CHANNEL: 'C0123ABCD',
+  INTERCOM_TOKEN: 'intercom-token-value',
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.intercom).toMatchObject({ region: 'us', apiVersion: '2.14', timeoutMs: 10_000 });
+    expect(config.databaseUrl).toBe('sqlite:./data/bridge.db');
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.log).toEqual({ level: 'info', pretty: false });
+    expect(config.slack.appToken).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...valid,
+      SLACK_APP_TOKEN: 'xapp-1-A-b',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      INTERCOM_CLIENT_SECRET: 'client-secret',
+      INTERCOM_REGION: 'eu',
+      INTERCOM_API_URL: 'http://127.0.0.1:8',
+      INTERCOM_API_VERSION: '2.13',
+      INTERCOM_TIMEOUT_MS: '2500',
+      DATABASE_URL: 'postgres://u@localhost/db',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      LOG_PRETTY: 'true',
+    });
+    expect(config.slack).toEqual({
+      botToken: 'xoxb-1-2-abc',
+      signingSecret: 'signing-secret-value',
+      appToken: 'xapp-1-A-b',
+      apiUrl: 'http://127.0.0.1:9/api/',
+      channel: 'C0123ABCD',
+    });
+    expect(config.intercom).toEqual({
+      token: 'intercom-token-value',
+      clientSecret: 'client-secret',
+      region: 'eu',
+      apiUrl: 'http://127.0.0.1:8',
+      apiVersion: '2.13',
+      timeoutMs: 2500,
+    });
+    expect(config.databaseUrl).toBe('postgres://u@localhost/db');
+    expect(config.http).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(config.log).toEqual({ level: 'debug', pretty: true });
+  });
+
+  it('is frozen all the way down', () => {
+    const config = loadConfig(valid);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.slack)).toBe(true);
+  });
+
+  it('socket mode needs no signing secret', () => {
+    const { SLACK_SIGNING_SECRET: _omit, ...rest } = valid;
+    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' }).slack.signingSecret).toBeUndefined();
+  });
+
+  it('names every missing required variable, one line each', () => {
+    expect(problems({})).toEqual([
+      'SLACK_BOT_TOKEN is required: the bot token, xoxb-…',
+      'SLACK_CHANNEL is required: the id of the channel new conversations go to, e.g. C0123ABCD',
+      'INTERCOM_TOKEN is required: the Intercom access token',
+      'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
+    ]);
+  });
+
+  it('asks for the signing secret when not in socket mode', () => {
+    const { SLACK_SIGNING_SECRET: _omit, ...rest } = valid;
+    expect(problems(rest)).toEqual([
+      'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
+    ]);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(problems({ ...valid, INTERCOM_TOKEN: '  ' })).toEqual([
+      'INTERCOM_TOKEN is required: the Intercom access token',
+    ]);
+    expect(loadConfig({ ...valid, PORT: '' }).http.port).toBe(3000);
+  });
+
+  it.each([
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token', 'must be a bot token starting with xoxb-'],
+    ['SLACK_APP_TOKEN', 'xoxb-not-app', 'must be an app-level token starting with xapp-'],
+    ['SLACK_API_URL', 'ftp://x', 'must be an http(s) URL'],
+    ['SLACK_CHANNEL', '#support', 'must be a channel id like C0123ABCD'],
+    ['INTERCOM_REGION', 'us-east', 'must be us, eu or au'],
+    ['INTERCOM_API_URL', 'not a url', 'must be an http(s) URL'],
+    ['INTERCOM_API_VERSION', 'latest', 'must be an Intercom API version like 2.14'],
+    ['INTERCOM_TIMEOUT_MS', 'ten', 'must be a whole number'],
+    ['INTERCOM_TIMEOUT_MS', '50', 'must be at least 100'],
+    ['DATABASE_URL', 'mysql://x', 'must be sqlite:PATH, sqlite::memory: or postgres://…'],
+    ['PORT', '70000', 'must be at most 65535'],
+    ['PORT', '3.5', 'must be a whole number'],
+    ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['LOG_PRETTY', 'maybe', 'must be true or false'],
+  ])('%s=%s is named with the reason', (name, value, reason) => {
+    const lines = problems({ ...valid, [name]: value });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${name} ${reason}`);
+  });
+
+  it('never echoes a value, so a mistyped secret cannot leak into the output', () => {
+    const lines = problems({ ...valid, SLACK_BOT_TOKEN: 'xoxp-very-secret-value' });
+    expect(lines.join('\n')).not.toContain('very-secret');
+  });
+
+  it('lists the secrets for the logger to scrub', () => {
+    expect(secretsOf(loadConfig({ ...valid, INTERCOM_CLIENT_SECRET: 'cs' }))).toEqual([
+      'xoxb-1-2-abc',
+      'signing-secret-value',
+      'intercom-token-value',
+      'cs',
+    ]);
+  });
+});
+
+describe('loadDotEnv', () => {
+  it('reads a .env file without overriding what is already set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bridge-env-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'BRIDGE_TEST_FROM_FILE=file\nBRIDGE_TEST_ALREADY=file\n');
+    process.env.BRIDGE_TEST_ALREADY = 'env';
+    try {
+      expect(loadDotEnv(file)).toBe(true);
+      expect(process.env.BRIDGE_TEST_FROM_FILE).toBe('file');
+      expect(process.env.BRIDGE_TEST_ALREADY).toBe('env');
+    } finally {
+      delete process.env.BRIDGE_TEST_FROM_FILE;
+      delete process.env.BRIDGE_TEST_ALREADY;
+    }
+    expect(loadDotEnv(join(dir, 'missing.env'))).toBe(false);
+  });
+});
