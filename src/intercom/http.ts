@@ -22,7 +22,7 @@ import {
   serverWaitMs,
   unprocessedOnlyRetryPolicy,
 } from './retry.ts';
-import { ErrorList } from './schemas.ts';
+import { ErrorList, parseLenient } from './schemas.ts';
 
 export const intercomRegions = {
   us: 'https://api.intercom.io',
@@ -40,7 +40,7 @@ export interface IntercomHttpOptions {
   region?: IntercomRegion | undefined;
   /** Sent as `Intercom-Version`. */
   apiVersion?: string | undefined;
-  /** Per attempt: from sending the request to the last byte of the answer. */
+  /** Per attempt: longest wait for the answer's headers, and between chunks of its body (±0.5 s). */
   timeoutMs?: number | undefined;
   /** Replaces the keep-alive Pool, e.g. with an undici MockAgent in tests. The client then does not close it. */
   dispatcher?: Dispatcher | undefined;
@@ -95,6 +95,7 @@ export class IntercomHttp {
   readonly #idempotentRetry: RetryPolicy;
   readonly #writeRetry: RetryPolicy;
   readonly #log: Logger | undefined;
+  readonly #debug: boolean;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #pacer: RateLimitPacer | undefined;
@@ -116,6 +117,7 @@ export class IntercomHttp {
     this.#idempotentRetry = options.idempotentRetry ?? idempotentRetryPolicy;
     this.#writeRetry = options.writeRetry ?? unprocessedOnlyRetryPolicy;
     this.#log = options.logger;
+    this.#debug = options.logger?.isLevelEnabled('debug') ?? false;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#pacer = options.pacing === false ? undefined : new RateLimitPacer({ now: this.#now, ...options.pacing });
@@ -134,17 +136,21 @@ export class IntercomHttp {
       method: spec.method,
       headers: body === undefined ? this.#headers : this.#jsonHeaders,
       body,
+      signal,
+      // undici's own timers: cheap, but coarse (they tick every half second), which is fine for seconds
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     };
 
     for (let retry = 0; ; retry++) {
       const paced = this.#pacer?.acquire(signal);
       if (paced) await paced;
-      const started = performance.now();
+      const started = this.#debug ? performance.now() : 0;
       const outcome = await this.#attempt(request, label, spec.schema, timeoutMs, signal);
-      this.#log?.debug(
-        { method: label.method, path: label.path, status: outcome.status, ms: Math.round(performance.now() - started) },
-        'intercom request',
-      );
+      if (this.#debug) {
+        const ms = Math.round(performance.now() - started);
+        this.#log?.debug({ method: label.method, path: label.path, status: outcome.status, ms }, 'intercom request');
+      }
       if (outcome.ok) return outcome.value;
 
       const { failure, error } = outcome;
@@ -169,31 +175,14 @@ export class IntercomHttp {
     | { ok: true; status: number; value: z.output<S> }
     | { ok: false; status: number | undefined; failure: AttemptFailure; error: IntercomError }
   > {
-    // one timer for the whole attempt (undici's own timeouts are coarse and split headers from body)
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    const forwardAbort = () => controller.abort();
-    signal?.addEventListener('abort', forwardAbort, { once: true });
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
-      if (signal?.aborted) throw signal.reason;
-      response = await this.#dispatcher.request({ ...request, signal: controller.signal });
+      response = await this.#dispatcher.request(request);
       text = await response.body.text();
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
-      if (controller.signal.aborted) {
-        return {
-          ok: false,
-          status: undefined,
-          failure: { kind: 'timeout' },
-          error: new IntercomTimeoutError(label, timeoutMs, cause),
-        };
-      }
-      return { ok: false, status: undefined, ...networkFailure(label, cause) };
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', forwardAbort);
+      return { ok: false, status: undefined, ...networkFailure(label, cause, timeoutMs) };
     }
 
     const status = response.statusCode;
@@ -214,7 +203,7 @@ export class IntercomHttp {
           error: new IntercomInvalidResponseError(label, status, 'body is not JSON'),
         };
       }
-      const result = schema.safeParse(parsed.value);
+      const result = parseLenient(schema, parsed.value);
       if (result.success) return { ok: true, status, value: result.data };
       // a 2xx with an unusable body is not worth repeating (no policy retries a 2xx): any write already happened
       return {
@@ -259,9 +248,17 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-function networkFailure(label: RequestLabel, cause: unknown): { failure: AttemptFailure; error: IntercomError } {
+function networkFailure(
+  label: RequestLabel,
+  cause: unknown,
+  timeoutMs: number,
+): { failure: AttemptFailure; error: IntercomError } {
   const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    return { failure: { kind: 'timeout' }, error: new IntercomTimeoutError(label, timeoutMs, cause) };
+  }
   const notSent = typeof code === 'string' && NOT_SENT_CODES.has(code);
   return {
     failure: { kind: notSent ? 'not-sent' : 'network' },
@@ -271,12 +268,13 @@ function networkFailure(label: RequestLabel, cause: unknown): { failure: Attempt
 
 function queryString(query: Query | undefined): string {
   if (!query) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.append(key, String(value));
+  let out = '';
+  for (const key in query) {
+    const value = query[key];
+    if (value === undefined) continue;
+    out += `${out ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
   }
-  const s = params.toString();
-  return s ? `?${s}` : '';
+  return out;
 }
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {

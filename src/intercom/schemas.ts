@@ -1,27 +1,77 @@
 import { z } from 'zod';
 
-// Responses are parsed leniently: unknown fields pass through, ids arrive as strings or numbers and are kept as
-// strings, and an odd value in a field we do not depend on becomes `undefined` rather than failing the object.
+// Responses are parsed leniently: unknown fields pass through, ids arriving as numbers are kept as strings,
+// and (see parseLenient) an odd value in a field we can do without reads as absent instead of failing.
+// Schemas declare only the fields the product reads; the rest passes through untouched (and unchecked).
 
 /** An Intercom id: a string in most places, a number in some (assignee ids, part ids). Always a string here. */
 export const Id = z.union([z.string(), z.number()]).transform(String);
 
-/** A field we can do without: missing, null or malformed all read as absent. */
-const opt = <T extends z.ZodType>(schema: T) => schema.nullish().catch(undefined);
+/** A field we can do without: missing or null read as absent (a malformed one is removed by parseLenient). */
+const opt = <T extends z.ZodType>(schema: T) => schema.nullish();
 
-/** A list whose malformed items are dropped, so one bad entry never hides the others. */
-const listOf = <T extends z.ZodType>(item: T) =>
-  z.array(z.unknown()).transform((items) =>
-    items.flatMap((raw) => {
-      const parsed = item.safeParse(raw);
-      return parsed.success ? [parsed.data as z.output<T>] : [];
-    }),
-  );
+/** A list; a malformed item is removed by parseLenient, so one bad entry never hides the others. */
+const listOf = <T extends z.ZodType>(item: T) => z.array(item);
+
+/**
+ * Parses `value` with `schema`; when that fails, removes what is wrong and tries again: the bad field if it is
+ * optional, else the object holding it, up to the nearest list item (which is dropped) or an optional field.
+ * Only a problem that reaches the root (a missing `id`, say) fails. Well-formed bodies take the fast path.
+ * `value` must be a fresh object (a JSON.parse result): the repair mutates it.
+ */
+export function parseLenient<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  maxRepairs = 20,
+): z.ZodSafeParseResult<z.output<S>> {
+  let result = schema.safeParse(value);
+  for (let repairs = 0; !result.success && repairs < maxRepairs; repairs++) {
+    const issue = result.error.issues[0];
+    if (!issue || !removeAt(value, issue.path, (candidate) => schema.safeParse(candidate).error?.issues[0]?.path))
+      break;
+    result = schema.safeParse(value);
+  }
+  return result;
+}
+
+/** Removes the deepest removable node on `path` whose removal moves the first issue elsewhere. */
+function removeAt(
+  root: unknown,
+  path: readonly PropertyKey[],
+  firstIssuePath: (root: unknown) => readonly PropertyKey[] | undefined,
+): boolean {
+  for (let depth = path.length; depth >= 1; depth--) {
+    const parent = path
+      .slice(0, depth - 1)
+      .reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown>)?.[key], root);
+    const key = path[depth - 1];
+    if (parent === null || typeof parent !== 'object' || key === undefined) continue;
+    const container = parent as Record<PropertyKey, unknown>;
+    if (!(key in container)) continue;
+    const saved = container[key];
+    const isItem = Array.isArray(parent) && typeof key === 'number';
+    if (isItem) (parent as unknown[]).splice(key, 1);
+    else delete container[key];
+    const next = firstIssuePath(root);
+    if (next === undefined || !samePath(next, path.slice(0, depth))) return true;
+    // removing it did not help (the field is required): put it back and try its holder
+    if (isItem) (parent as unknown[]).splice(key, 0, saved);
+    else container[key] = saved;
+  }
+  return false;
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
 
 const str = opt(z.string());
 const num = opt(z.number());
 const bool = opt(z.boolean());
-const attributes = opt(z.record(z.string(), z.unknown()));
+/** A free-form object (custom attributes, input options): checked to be an object, not walked key by key. */
+const attributes = opt(
+  z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+);
 
 export const ErrorList = z.looseObject({
   type: z.string().optional(),
@@ -43,13 +93,7 @@ export const Reference = z.looseObject({ type: str, id: Id });
 
 export const Author = z.looseObject({ type: str, id: opt(Id), name: str, email: str });
 
-export const Attachment = z.looseObject({
-  type: str,
-  name: str,
-  url: str,
-  content_type: str,
-  filesize: num,
-});
+export const Attachment = z.looseObject({ name: str, url: str, content_type: str });
 
 export const Admin = z.looseObject({
   type: str,
@@ -83,7 +127,7 @@ export type Team = z.output<typeof Team>;
 
 export const TeamList = z.looseObject({ teams: listOf(Team) });
 
-export const Tag = z.looseObject({ type: str, id: Id, name: str, applied_at: num, applied_by: opt(Reference) });
+export const Tag = z.looseObject({ id: Id, name: str });
 export type Tag = z.output<typeof Tag>;
 
 export const TagList = z.looseObject({ data: listOf(Tag) });
@@ -104,22 +148,16 @@ export const Company = z.looseObject({
 export type Company = z.output<typeof Company>;
 
 export const Contact = z.looseObject({
-  type: str,
   id: Id,
   external_id: str,
-  workspace_id: str,
   role: str,
   email: str,
   phone: str,
   name: str,
-  owner_id: opt(Id),
   created_at: num,
-  updated_at: num,
-  signed_up_at: num,
   last_seen_at: num,
   custom_attributes: attributes,
-  location: opt(z.looseObject({ country: str, region: str, city: str })),
-  tags: opt(z.looseObject({ data: listOf(Reference) })),
+  location: opt(z.looseObject({ country: str, city: str })),
   companies: opt(z.looseObject({ data: listOf(Reference) })),
 });
 export type Contact = z.output<typeof Contact>;
@@ -142,44 +180,34 @@ export type Note = z.output<typeof Note>;
 export const NoteList = z.looseObject({ data: listOf(Note), total_count: num, pages: opt(Pages) });
 
 export const ConversationPart = z.looseObject({
-  type: str,
   id: Id,
   part_type: str,
   body: str,
   created_at: num,
-  updated_at: num,
   author: opt(Author),
   assigned_to: opt(Reference),
   attachments: opt(listOf(Attachment)),
-  external_id: str,
-  redacted: bool,
   /** Set when the part was created through the API: how we recognise our own echoes. */
   app_package_code: str,
 });
 export type ConversationPart = z.output<typeof ConversationPart>;
 
 export const Conversation = z.looseObject({
-  type: str,
   id: Id,
   title: str,
   created_at: num,
   updated_at: num,
-  waiting_since: num,
   snoozed_until: num,
   open: bool,
   state: str,
-  read: bool,
   priority: str,
   admin_assignee_id: opt(Id),
   team_assignee_id: opt(Id),
   tags: opt(z.looseObject({ tags: listOf(Tag) })),
-  conversation_rating: opt(
-    z.looseObject({ rating: num, remark: str, created_at: num, contact: opt(Reference), teammate: opt(Reference) }),
-  ),
+  conversation_rating: opt(z.looseObject({ rating: num, remark: str, teammate: opt(Reference) })),
   source: opt(
     z.looseObject({
       type: str,
-      id: opt(Id),
       delivered_as: str,
       subject: str,
       body: str,
@@ -189,11 +217,19 @@ export const Conversation = z.looseObject({
     }),
   ),
   contacts: opt(z.looseObject({ contacts: listOf(Reference) })),
-  teammates: opt(z.looseObject({ teammates: opt(listOf(Reference)) })),
-  custom_attributes: attributes,
-  conversation_parts: opt(z.looseObject({ conversation_parts: listOf(ConversationPart), total_count: num })),
+  // parts are parsed when read (conversationParts): a GET answers up to 500, and most callers need none
+  conversation_parts: opt(z.looseObject({ conversation_parts: z.array(z.unknown()), total_count: num })),
 });
 export type Conversation = z.output<typeof Conversation>;
+
+/** The conversation's parts, parsed leniently (a malformed part is dropped), oldest first as Intercom sends them. */
+export function conversationParts(conversation: Conversation): ConversationPart[] {
+  const raw = conversation.conversation_parts?.conversation_parts ?? [];
+  return raw.flatMap((part) => {
+    const parsed = parseLenient(ConversationPart, part);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
 
 export const ConversationList = z.looseObject({
   conversations: listOf(Conversation),

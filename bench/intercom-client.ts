@@ -1,0 +1,174 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { IntercomClient as OfficialSdk } from 'intercom-client';
+import { Pool } from 'undici';
+import { IntercomClient } from '../src/intercom/client.ts';
+
+// Throughput and latency of three ways to call Intercom, against one loopback stand-in in another process:
+// this client, the official `intercom-client` SDK (dev dependency, used only here) and a bare undici request
+// that only parses JSON. With two or more cores and `taskset`, the stand-in gets core 1 and this process core 0,
+// so the figures compare client-side cost rather than who won the CPU. Run with `npm run bench:client`;
+// REQUESTS and ROUNDS can be set in the environment.
+
+const REQUESTS = Number(process.env.REQUESTS ?? 4000);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const CONCURRENCY = [1, 64];
+const TOKEN = 'bench-token';
+const SEARCH = { query: { field: 'email', operator: '~' as const, value: 'acme' }, pagination: { per_page: 10 } };
+
+type Call = () => Promise<unknown>;
+interface Contender {
+  name: string;
+  get: Call;
+  search: Call;
+  close(): Promise<void>;
+}
+
+const pinned = availableParallelism() >= 2 && hasTaskset();
+const serverScript = fileURLToPath(new URL('./support/fixed-intercom.ts', import.meta.url));
+const server = pinned
+  ? spawn('taskset', ['-c', '1', process.execPath, serverScript], { stdio: ['ignore', 'pipe', 'inherit'] })
+  : spawn(process.execPath, [serverScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+const [firstLine] = (await once(server.stdout, 'data')) as [Buffer];
+const { port } = JSON.parse(String(firstLine)) as { port: number };
+if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+const url = `http://127.0.0.1:${port}`;
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ours = new IntercomClient({ token: TOKEN, baseUrl: url });
+const sdk = new OfficialSdk({ token: TOKEN, baseUrl: url });
+const pool = new Pool(url, { connections: 128 });
+const headers = {
+  authorization: `Bearer ${TOKEN}`,
+  accept: 'application/json',
+  'intercom-version': '2.14',
+  'content-type': 'application/json',
+};
+const searchBody = JSON.stringify(SEARCH);
+
+const contenders: Contender[] = [
+  {
+    name: 'this client',
+    get: () => ours.conversations.get('503'),
+    search: () => ours.contacts.search(SEARCH.query, { perPage: 10 }),
+    close: () => ours.close(),
+  },
+  {
+    name: 'intercom-client (official SDK)',
+    get: () => sdk.conversations.find({ conversation_id: '503' }),
+    search: () => sdk.contacts.search(SEARCH),
+    close: async () => undefined,
+  },
+  {
+    name: 'bare undici',
+    get: async () => {
+      const res = await pool.request({ path: '/conversations/503', method: 'GET', headers });
+      return JSON.parse(await res.body.text());
+    },
+    search: async () => {
+      const res = await pool.request({ path: '/contacts/search', method: 'POST', headers, body: searchBody });
+      return JSON.parse(await res.body.text());
+    },
+    close: () => pool.close(),
+  },
+];
+
+/** Runs `total` calls with `concurrency` in flight; returns per-call latencies and the wall time. */
+async function drive(call: Call, total: number, concurrency: number): Promise<{ latencies: number[]; ms: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < total) {
+      next += 1;
+      const t = performance.now();
+      await call();
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { latencies, ms: performance.now() - started };
+}
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+interface Row {
+  op: string;
+  concurrency: number;
+  client: string;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+const rows: Row[] = [];
+
+for (const concurrency of CONCURRENCY) {
+  for (const op of ['get', 'search'] as const) {
+    const runs = new Map<string, Array<{ rps: number; p50: number; p99: number }>>();
+    for (const c of contenders) await drive(c[op], 2000, concurrency); // warm up connections and JIT
+    for (let round = 0; round < ROUNDS; round++) {
+      // interleave contenders so drift in machine load touches all of them alike
+      for (const c of contenders) {
+        const { latencies, ms } = await drive(c[op], REQUESTS, concurrency);
+        latencies.sort((a, b) => a - b);
+        const list = runs.get(c.name) ?? [];
+        list.push({ rps: (REQUESTS / ms) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) });
+        runs.set(c.name, list);
+      }
+    }
+    for (const [client, list] of runs) {
+      rows.push({
+        op: op === 'get' ? 'GET /conversations/{id}' : 'POST /contacts/search',
+        concurrency,
+        client,
+        rps: median(list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+      });
+    }
+  }
+}
+
+for (const c of contenders) await c.close();
+server.kill('SIGTERM');
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const lines = [
+  `Intercom client benchmark: ${REQUESTS} requests × ${ROUNDS} rounds (median shown), Node ${process.versions.node}, ` +
+    (pinned ? 'client on core 0, stand-in on core 1' : 'not pinned (needs 2 cores and taskset)'),
+  '',
+  '| operation | conc. | client | req/s | p50 ms | p99 ms | vs SDK | vs undici |',
+  '|---|---:|---|---:|---:|---:|---:|---:|',
+];
+for (const row of rows) {
+  const peer = (name: string) =>
+    rows.find((r) => r.op === row.op && r.concurrency === row.concurrency && r.client === name);
+  const sdkRow = peer('intercom-client (official SDK)');
+  const undiciRow = peer('bare undici');
+  lines.push(
+    `| ${row.op} | ${row.concurrency} | ${row.client} | ${fmt(row.rps, 0)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ${sdkRow ? `${fmt(row.rps / sdkRow.rps)}×` : ''} | ${undiciRow ? `${fmt(row.rps / undiciRow.rps)}×` : ''} |`,
+  );
+}
+const target = rows
+  .filter((r) => r.concurrency === 64 && r.client === 'this client')
+  .map((r) => {
+    const sdkRps =
+      rows.find((x) => x.op === r.op && x.concurrency === 64 && x.client.startsWith('intercom-client'))?.rps ?? 1;
+    const undiciRps = rows.find((x) => x.op === r.op && x.concurrency === 64 && x.client === 'bare undici')?.rps ?? 1;
+    const ok = r.rps / sdkRps >= 1.5 && r.rps / undiciRps >= 0.85;
+    return `${r.op} at concurrency 64: ${fmt(r.rps / sdkRps)}× the SDK (target ≥ 1.5), ${fmt(r.rps / undiciRps)}× bare undici (target ≥ 0.85) → ${ok ? 'met' : 'NOT met'}`;
+  });
+lines.push('', ...target);
+process.stdout.write(`${lines.join('\n')}\n`);
