@@ -1,0 +1,61 @@
+/**
+ * The schema, as numbered steps applied once each and recorded in schema_migrations. SQL stays portable
+ * (SQLite and PostgreSQL): TEXT, INTEGER and BIGINT columns, no engine-specific functions.
+ */
+export const migrations: ReadonlyArray<{ version: number; statements: readonly string[] }> = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE inbox (
+        id TEXT PRIMARY KEY,
+        topic TEXT NOT NULL,
+        conversation_id TEXT,
+        queue_key TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        received_at BIGINT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        lease_owner TEXT,
+        lease_until BIGINT,
+        last_error TEXT
+      )`,
+      'CREATE INDEX inbox_queue ON inbox (queue_key, state, created_at)',
+      'CREATE INDEX inbox_due ON inbox (state, next_attempt_at)',
+      `CREATE TABLE cards (
+        conversation_id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE shown_parts (
+        conversation_id TEXT NOT NULL,
+        part_id TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, part_id)
+      )`,
+      'CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+    ],
+  },
+];
+
+/** The due deliveries that head their queue, with no delivery of the same queue leased. Parameters: now, now, now, limit. */
+export const CLAIMABLE = `
+  SELECT id, topic, conversation_id, created_at, received_at, payload, attempts, last_error
+  FROM inbox i
+  WHERE i.state = 'pending'
+    AND i.next_attempt_at <= ?
+    AND (i.lease_until IS NULL OR i.lease_until <= ?)
+    AND NOT EXISTS (
+      SELECT 1 FROM inbox busy
+      WHERE busy.queue_key = i.queue_key AND busy.state = 'pending' AND busy.lease_until > ?
+    )
+    AND NOT EXISTS (
+      SELECT 1 FROM inbox earlier
+      WHERE earlier.queue_key = i.queue_key AND earlier.state = 'pending' AND earlier.id <> i.id
+        AND (earlier.created_at < i.created_at
+          OR (earlier.created_at = i.created_at AND earlier.received_at < i.received_at)
+          OR (earlier.created_at = i.created_at AND earlier.received_at = i.received_at AND earlier.id < i.id))
+    )
+  ORDER BY i.next_attempt_at, i.created_at
+  LIMIT ?`;

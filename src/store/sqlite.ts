@@ -1,0 +1,199 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { CLAIMABLE, migrations } from './migrations.ts';
+import type { Card, Delivery, NewDelivery, Store } from './store.ts';
+
+type Row = Record<string, SQLInputValue>;
+
+/**
+ * The default store: one SQLite file (node:sqlite, no native build), in WAL mode with full sync so a delivery
+ * acknowledged to Intercom survives a crash. One process only; several replicas need the PostgreSQL store.
+ */
+export class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+
+  /** `path` is a file (its folder is created) or `:memory:`. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec('PRAGMA busy_timeout = 5000');
+    if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA synchronous = FULL');
+    this.#migrate();
+  }
+
+  /** Schema versions applied, oldest first. */
+  appliedMigrations(): number[] {
+    return this.#db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .all()
+      .map((row) => Number(row.version));
+  }
+
+  #migrate() {
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+    );
+    const applied = new Set(this.appliedMigrations());
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      this.#transaction(() => {
+        for (const statement of migration.statements) this.#db.exec(statement);
+        this.#db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(migration.version, Date.now());
+      });
+    }
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async enqueue(d: NewDelivery): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+         ON CONFLICT (id) DO NOTHING`,
+      )
+      .run(
+        d.id,
+        d.topic,
+        d.conversationId,
+        d.conversationId ?? `delivery:${d.id}`,
+        d.createdAt,
+        d.receivedAt,
+        d.payload,
+        d.receivedAt,
+      );
+    return Number(result.changes) === 1;
+  }
+
+  async claim(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<Delivery[]> {
+    const { owner, now, leaseMs, limit } = options;
+    return this.#transaction(() => {
+      const rows = this.#db.prepare(CLAIMABLE).all(now, now, now, limit) as Row[];
+      const lease = this.#db.prepare(
+        `UPDATE inbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+         WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
+      );
+      return rows.flatMap((row) => {
+        const changed = Number(lease.run(owner, now + leaseMs, String(row.id), now).changes);
+        return changed === 1 ? [toDelivery(row)] : [];
+      });
+    });
+  }
+
+  async complete(id: string): Promise<void> {
+    // the payload is no longer needed; the id stays, so a late duplicate is still recognised
+    this.#db
+      .prepare(`UPDATE inbox SET state = 'done', payload = '', lease_owner = NULL, lease_until = NULL WHERE id = ?`)
+      .run(id);
+  }
+
+  async retry(id: string, nextAttemptAt: number, error: string): Promise<void> {
+    this.#db
+      .prepare(
+        'UPDATE inbox SET next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+      )
+      .run(nextAttemptAt, error, id);
+  }
+
+  async park(id: string, error: string): Promise<void> {
+    this.#db
+      .prepare(`UPDATE inbox SET state = 'parked', last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`)
+      .run(error, id);
+  }
+
+  async prune(before: number): Promise<number> {
+    const result = this.#db.prepare(`DELETE FROM inbox WHERE state = 'done' AND received_at < ?`).run(before);
+    return Number(result.changes);
+  }
+
+  async inboxStats(now: number) {
+    const row = this.#db
+      .prepare(
+        `SELECT
+           SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
+           SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END) AS parked,
+           MIN(CASE WHEN state = 'pending' THEN received_at END) AS oldest
+         FROM inbox`,
+      )
+      .get() as Row;
+    const oldest = row.oldest === null ? null : Number(row.oldest);
+    return {
+      pending: Number(row.pending ?? 0),
+      parked: Number(row.parked ?? 0),
+      oldestPendingMs: oldest === null ? null : Math.max(0, now - oldest),
+    };
+  }
+
+  async getCard(conversationId: string): Promise<Card | undefined> {
+    const row = this.#db.prepare('SELECT channel, ts FROM cards WHERE conversation_id = ?').get(conversationId) as
+      | Row
+      | undefined;
+    return row ? { conversationId, channel: String(row.channel), ts: String(row.ts) } : undefined;
+  }
+
+  async saveCard(card: Card): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO cards (conversation_id, channel, ts, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts, updated_at = excluded.updated_at`,
+      )
+      .run(card.conversationId, card.channel, card.ts, Date.now());
+  }
+
+  async markPartShown(conversationId: string, partId: string): Promise<boolean> {
+    const result = this.#db
+      .prepare('INSERT INTO shown_parts (conversation_id, part_id) VALUES (?, ?) ON CONFLICT DO NOTHING')
+      .run(conversationId, partId);
+    return Number(result.changes) === 1;
+  }
+
+  async isPartShown(conversationId: string, partId: string): Promise<boolean> {
+    return (
+      this.#db
+        .prepare('SELECT 1 FROM shown_parts WHERE conversation_id = ? AND part_id = ?')
+        .get(conversationId, partId) !== undefined
+    );
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    const row = this.#db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
+    return row ? String(row.value) : undefined;
+  }
+
+  async setValue(key: string, value: string): Promise<void> {
+    this.#db
+      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, value);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+function toDelivery(row: Row): Delivery {
+  return {
+    id: String(row.id),
+    topic: String(row.topic),
+    conversationId: row.conversation_id === null ? null : String(row.conversation_id),
+    createdAt: Number(row.created_at),
+    receivedAt: Number(row.received_at),
+    payload: String(row.payload),
+    attempts: Number(row.attempts) + 1,
+    lastError: row.last_error === null ? null : String(row.last_error),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * What the bridge keeps between requests and across restarts: the webhook inbox, the conversation → Slack card
+ * map, and which conversation parts each thread has already shown. Implementations: SQLite (the default, one
+ * process) and, later, PostgreSQL (several replicas); both pass test/store/store-contract.ts.
+ */
+export interface Store {
+  /** Stores an accepted webhook delivery; false when this notification id was seen before (a duplicate). */
+  enqueue(delivery: NewDelivery): Promise<boolean>;
+
+  /**
+   * Leases up to `limit` deliveries that are due, at most one per conversation and only the oldest pending one
+   * of each (by created_at, then arrival), so one conversation's events are handled in order, one at a time.
+   * A lease that is not completed, retried or parked by `leaseUntil` expires and the delivery is due again.
+   */
+  claim(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<Delivery[]>;
+
+  /** Marks a leased delivery done. */
+  complete(id: string): Promise<void>;
+
+  /** Releases a leased delivery to be tried again at `nextAttemptAt` (ms), recording why it failed. */
+  retry(id: string, nextAttemptAt: number, error: string): Promise<void>;
+
+  /** Sets a delivery aside for good (it will never succeed), recording why. */
+  park(id: string, error: string): Promise<void>;
+
+  /** Forgets finished deliveries accepted before `before` (ms); their ids no longer count as duplicates. */
+  prune(before: number): Promise<number>;
+
+  /** Pending deliveries and the age of the oldest, for health and metrics. */
+  inboxStats(now: number): Promise<{ pending: number; parked: number; oldestPendingMs: number | null }>;
+
+  /** The Slack card of a conversation, if one was posted. */
+  getCard(conversationId: string): Promise<Card | undefined>;
+
+  /** Records (or moves) the card of a conversation. */
+  saveCard(card: Card): Promise<void>;
+
+  /** Records that a part was shown in the thread; false if it already was (so nothing is shown twice). */
+  markPartShown(conversationId: string, partId: string): Promise<boolean>;
+
+  /** Whether a part was already shown in the thread. */
+  isPartShown(conversationId: string, partId: string): Promise<boolean>;
+
+  /** Small named values that must survive a restart (e.g. the catch-up cursor). */
+  getValue(key: string): Promise<string | undefined>;
+  setValue(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export interface NewDelivery {
+  /** Intercom's notification id: the key that makes duplicates harmless. */
+  id: string;
+  topic: string;
+  /** The conversation the event belongs to, or null for events that belong to none. */
+  conversationId: string | null;
+  /** When Intercom created the event (UNIX seconds); orders one conversation's events. */
+  createdAt: number;
+  /** The raw body as received, to process later. */
+  payload: string;
+  /** When we accepted it (ms); also the first time it is due. */
+  receivedAt: number;
+}
+
+export interface Delivery extends NewDelivery {
+  /** Attempts so far, including the one this lease is for. */
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface Card {
+  conversationId: string;
+  channel: string;
+  /** The card message's ts: the thread's parent. */
+  ts: string;
+}

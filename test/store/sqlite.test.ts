@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import { describeStoreContract } from './store-contract.ts';
+
+const tempFile = () => join(mkdtempSync(join(tmpdir(), 'bridge-store-')), 'nested', 'bridge.db');
+
+describeStoreContract('SQLite (file)', () => new SqliteStore(tempFile()));
+describeStoreContract('SQLite (memory)', () => openStore('sqlite::memory:'));
+
+describe('SqliteStore', () => {
+  it('creates the folder, uses WAL and applies each migration once', async () => {
+    const file = tempFile();
+    const store = new SqliteStore(file);
+    expect(existsSync(file)).toBe(true);
+    expect(store.appliedMigrations()).toEqual([1]);
+    await store.close();
+    const again = new SqliteStore(file);
+    expect(again.appliedMigrations()).toEqual([1]);
+    await again.close();
+    const db = new DatabaseSync(file);
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    db.close();
+  });
+
+  it('keeps everything across a restart: a pending delivery, cards and shown parts', async () => {
+    const file = tempFile();
+    const first = new SqliteStore(file);
+    await first.enqueue({
+      id: 'notif_a',
+      topic: 'conversation.user.created',
+      conversationId: '42',
+      createdAt: 1,
+      payload: '{}',
+      receivedAt: 1_000,
+    });
+    await first.claim({ owner: 'w1', now: 1_000, leaseMs: 10_000, limit: 1 });
+    await first.saveCard({ conversationId: '42', channel: 'C1', ts: '1.2' });
+    await first.markPartShown('42', 'p1');
+    await first.close();
+
+    const second = new SqliteStore(file);
+    expect(
+      await second.enqueue({
+        id: 'notif_a',
+        topic: 'x',
+        conversationId: '42',
+        createdAt: 1,
+        payload: '{}',
+        receivedAt: 2_000,
+      }),
+    ).toBe(false);
+    // the lease of the process that died expires, and the delivery is handed out again
+    expect(await second.claim({ owner: 'w2', now: 11_000, leaseMs: 10_000, limit: 1 })).toMatchObject([
+      { id: 'notif_a', attempts: 2 },
+    ]);
+    expect(await second.getCard('42')).toEqual({ conversationId: '42', channel: 'C1', ts: '1.2' });
+    expect(await second.isPartShown('42', 'p1')).toBe(true);
+    await second.close();
+  });
+
+  it('openStore refuses what it cannot open, plainly', () => {
+    expect(() => openStore('postgres://u@localhost/db')).toThrow(/PostgreSQL, which this version does not support yet/);
+    expect(() => openStore('mysql://x')).toThrow(/must be sqlite:PATH/);
+  });
+});
