@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildCard,
+  type CardData,
+  cardActionId,
+  intercomConversationUrl,
+  LIMITS,
+  parseCardActionId,
+} from '../../../src/slack/blocks/card.ts';
+
+const base: CardData = {
+  conversationId: '503',
+  subject: 'Export is empty',
+  bodyHtml: '<p>Hi, the <b>CSV export</b> is empty.</p>',
+  attachments: [{ name: 'export.csv', url: 'https://files.example/export.csv' }],
+  contact: { name: 'Dana Customer', email: 'dana@acme.test', company: 'Acme' },
+  state: 'open',
+  snoozedUntil: null,
+  assignee: { admin: 'Alice', team: 'Billing' },
+  priority: true,
+  tags: ['vip', 'billing'],
+  createdAt: 1_700_000_000,
+  intercomUrl: intercomConversationUrl('wsp1', '503'),
+};
+
+const texts = (blocks: Array<Record<string, unknown>>) => JSON.stringify(blocks);
+const buttons = (card: CardData) =>
+  (buildCard(card).blocks.at(-1) as { elements: Array<{ action_id: string; text: { text: string } }> }).elements.map(
+    (e) => e.text.text,
+  );
+
+describe('buildCard', () => {
+  it('shows subject, contact, the rendered first message, attachments and the status line', () => {
+    const { text, blocks } = buildCard(base);
+    expect(text).toBe('New conversation from Dana Customer: Export is empty');
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Export is empty', emoji: false } });
+    expect(blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*Dana Customer* · dana@acme.test · Acme' },
+    });
+    expect(blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'Hi, the *CSV export* is empty.' } });
+    expect(blocks[3]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '📎 <https://files.example/export.csv|export.csv>' },
+    });
+    const context = (blocks[4] as { elements: Array<{ text: string }> }).elements.map((e) => e.text);
+    expect(context).toEqual([
+      '🟢 Open',
+      '👤 Alice / Billing',
+      '⭐ Priority',
+      '🏷️ vip, billing',
+      '🕒 <!date^1700000000^{date_short_pretty} {time}|2023-11-14 22:13 UTC>',
+    ]);
+  });
+
+  it('offers buttons that fit the state, with stable action ids carrying the conversation id', () => {
+    expect(buttons(base)).toEqual(['Reply', 'Note', 'Assign', 'Snooze', 'Close', 'Open in Intercom']);
+    expect(buttons({ ...base, state: 'closed' })).toEqual(['Reply', 'Note', 'Assign', 'Reopen', 'Open in Intercom']);
+    expect(buttons({ ...base, state: 'snoozed', snoozedUntil: 1_700_100_000, intercomUrl: null })).toEqual([
+      'Reply',
+      'Note',
+      'Assign',
+      'Reopen',
+      'Close',
+    ]);
+    const actions = buildCard(base).blocks.at(-1) as {
+      block_id: string;
+      elements: Array<{ action_id: string; value?: string; url?: string }>;
+    };
+    expect(actions.block_id).toBe('card:503');
+    expect(actions.elements.map((e) => e.action_id)).toEqual([
+      'reply:503',
+      'note:503',
+      'assign:503',
+      'snooze:503',
+      'close:503',
+      'open:503',
+    ]);
+    expect(actions.elements.at(-1)?.url).toBe(
+      'https://app.intercom.com/a/inbox/wsp1/inbox/shared/all/conversation/503',
+    );
+    expect(parseCardActionId(cardActionId('close', '503'))).toEqual({ kind: 'close', conversationId: '503' });
+    expect(parseCardActionId('open:503')).toBeUndefined();
+    expect(parseCardActionId('reply')).toBeUndefined();
+  });
+
+  it('falls back to the first line, then the id, when there is no subject; and to unknowns', () => {
+    const card = buildCard({ ...base, subject: ' ', bodyHtml: '<p><b>Help</b> &amp; more</p><p>second</p>' });
+    expect((card.blocks[0] as { text: { text: string } }).text.text).toBe('Help & more');
+    const bare = buildCard({
+      ...base,
+      subject: null,
+      bodyHtml: null,
+      attachments: [],
+      contact: { name: null, email: null, company: null },
+      assignee: { admin: null, team: null },
+      priority: false,
+      tags: [],
+    });
+    expect((bare.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation 503');
+    expect(bare.text).toBe('New conversation from a customer: Conversation 503');
+    expect(texts(bare.blocks)).toContain('Unassigned');
+    expect(texts(bare.blocks)).toContain('*Unknown contact*');
+  });
+
+  it('renders hostile customer text inert everywhere', () => {
+    const evil = '<!channel> <@U123> <https://evil.example|bank>';
+    const card = buildCard({
+      ...base,
+      subject: evil,
+      bodyHtml: `<p>${evil.replace(/</g, '&lt;').replace(/>/g, '&gt;')}</p>`,
+      contact: { name: evil, email: evil, company: evil },
+      tags: [evil],
+      assignee: { admin: evil, team: null },
+      attachments: [{ name: evil, url: 'javascript:alert(1)' }],
+    });
+    const mrkdwn = JSON.stringify(card).replace(/"plain_text","text":"[^"]*"/g, '');
+    expect(mrkdwn).not.toMatch(/<(?!!date\^)[!@#]/); // our own date token is the only <! allowed
+    expect(mrkdwn).not.toContain('<https://evil');
+    expect(mrkdwn).not.toContain('javascript:');
+  });
+
+  it('keeps every field within Block Kit limits, whatever the input', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 400 }),
+        fc.string({ maxLength: 9000 }),
+        fc.array(fc.string({ maxLength: 300 }), { maxLength: 40 }),
+        (subject, body, tags) => {
+          const card = buildCard({
+            ...base,
+            subject,
+            bodyHtml: body,
+            tags,
+            attachments: tags.map((t) => ({ name: t, url: 'https://x.example/' })),
+          });
+          expect(card.blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+          expect((card.blocks[0] as { text: { text: string } }).text.text.length).toBeLessThanOrEqual(LIMITS.header);
+          for (const block of card.blocks) {
+            const text = (block as { text?: { text: string } }).text?.text;
+            if (text !== undefined) expect(text.length).toBeLessThanOrEqual(LIMITS.section);
+            for (const el of (block as { elements?: Array<{ text?: unknown }> }).elements ?? []) {
+              const t = typeof el.text === 'string' ? el.text : (el.text as { text?: string } | undefined)?.text;
+              if (t !== undefined) expect(t.length).toBeLessThanOrEqual(LIMITS.section);
+            }
+          }
+          expect(card.text.length).toBeLessThanOrEqual(LIMITS.section);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('cuts a long first message with a pointer to Intercom', () => {
+    const card = buildCard({ ...base, bodyHtml: `<p>${'word '.repeat(2000)}</p>` });
+    const body = (card.blocks[2] as { text: { text: string } }).text.text;
+    expect(body).toHaveLength(LIMITS.section);
+    expect(body.endsWith('… (open in Intercom)')).toBe(true);
+  });
+});
