@@ -1,27 +1,49 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
+import { ConversationSync } from './bridge/conversation-sync.ts';
+import { Directory } from './bridge/directory.ts';
+import { PermanentFailure } from './bridge/failures.ts';
+import { InboxWorker } from './bridge/worker.ts';
 import type { Config } from './config.ts';
+import { intercomWebhookRoute } from './http/intercom-webhooks.ts';
 import { IntercomClient } from './intercom/client.ts';
+import { parseNotification } from './intercom/webhooks.ts';
 import type { Logger } from './logger.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
+import { backgroundWebClient, WebApiSlackPort } from './slack/slack-port.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
 
 export interface RunningBridge {
   readonly port: number;
   readonly intercom: IntercomClient;
   readonly slack: App;
+  readonly store: Store;
+  readonly worker: InboxWorker;
   stop(): Promise<void>;
 }
 
+export interface BridgeOverrides {
+  /** Worker tuning (tests use short polls). */
+  worker?: { pollMs?: number; concurrency?: number; maxAttempts?: number };
+}
+
 /**
- * Builds the clients and the Bolt app from a Config and starts the HTTP listener (Slack on /slack/events,
- * health on /healthz). Kept apart from main.ts so tests can start the whole bridge in-process.
+ * Builds everything from a Config and starts it: the store, the Intercom client, the Bolt app with the Intercom
+ * webhook and health routes on the same listener, and the worker that turns stored deliveries into cards and
+ * thread lines. Kept apart from main.ts so tests can run the whole bridge in-process.
  */
-export async function startBridge(config: Config, logger: Logger): Promise<RunningBridge> {
+export async function startBridge(
+  config: Config,
+  logger: Logger,
+  overrides: BridgeOverrides = {},
+): Promise<RunningBridge> {
   if (config.slack.appToken) {
     // the config accepts it because DESIGN.md promises it; refusing beats silently ignoring it
     throw new Error('SLACK_APP_TOKEN is set, but Socket Mode is not available yet: unset it and use HTTP mode');
   }
+  const store = openStore(config.databaseUrl);
   const intercom = new IntercomClient({
     token: config.intercom.token,
     region: config.intercom.region,
@@ -29,6 +51,28 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
     apiVersion: config.intercom.apiVersion,
     timeoutMs: config.intercom.timeoutMs,
     logger: logger.child({ component: 'intercom' }),
+  });
+
+  const sync = new ConversationSync({
+    intercom,
+    slack: new WebApiSlackPort(
+      backgroundWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger }),
+      logger.child({ component: 'slack' }),
+    ),
+    store,
+    directory: new Directory(intercom),
+    route: () => ({ channel: config.slack.channel }),
+    logger: logger.child({ component: 'sync' }),
+  });
+  const worker = new InboxWorker({
+    store,
+    logger: logger.child({ component: 'worker' }),
+    ...overrides.worker,
+    async handle(delivery) {
+      const parsed = parseNotification(delivery.payload);
+      if (!parsed.ok) throw new PermanentFailure(`stored payload is not a notification: ${parsed.problems.join('; ')}`);
+      await sync.handle(parsed.notification);
+    },
   });
 
   const slack = new App({
@@ -45,20 +89,31 @@ export async function startBridge(config: Config, logger: Logger): Promise<Runni
           res.end('ok');
         },
       },
+      intercomWebhookRoute({
+        clientSecret: config.intercom.clientSecret,
+        store,
+        logger,
+        onAccepted: () => worker.wake(),
+      }),
     ],
   });
 
   const server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
   const { port } = server.address() as AddressInfo;
+  worker.start();
   logger.info({ port, host: config.http.host, intercomApi: intercom.http.origin }, 'bridge listening');
 
   return {
     port,
     intercom,
     slack,
+    store,
+    worker,
     async stop() {
       await slack.stop();
+      await worker.stop();
       await intercom.close();
+      await store.close();
       logger.info('bridge stopped');
     },
   };

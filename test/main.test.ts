@@ -69,6 +69,7 @@ describe('npm start (src/main.ts)', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
+      DATABASE_URL: 'sqlite::memory:',
     });
     for (let i = 0; i < 100 && !proc.output().includes('bridge listening'); i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -93,6 +94,7 @@ describe('startBridge', () => {
       INTERCOM_API_URL: fake.url,
       PORT: '0',
       HOST: '127.0.0.1',
+      DATABASE_URL: 'sqlite::memory:',
     });
     const bridge = await startBridge(config, sink.logger);
     try {

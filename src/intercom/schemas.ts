@@ -181,6 +181,7 @@ export const Contact = z.object({
   email: str,
   name: str,
   last_seen_at: num,
+  companies: opt(z.object({ data: listOf(Reference) })),
 });
 export type Contact = z.output<typeof Contact>;
 

@@ -37,6 +37,11 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
       'CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
     ],
   },
+  {
+    // what the card last showed, so it is updated only when that changes
+    version: 2,
+    statements: ['ALTER TABLE cards ADD COLUMN fingerprint TEXT'],
+  },
 ];
 
 /** The due deliveries that head their queue, with no delivery of the same queue leased. Parameters: now, now, now, limit. */

@@ -139,19 +139,23 @@ export class SqliteStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const row = this.#db.prepare('SELECT channel, ts FROM cards WHERE conversation_id = ?').get(conversationId) as
-      | Row
-      | undefined;
-    return row ? { conversationId, channel: String(row.channel), ts: String(row.ts) } : undefined;
+    const row = this.#db
+      .prepare('SELECT channel, ts, fingerprint FROM cards WHERE conversation_id = ?')
+      .get(conversationId) as Row | undefined;
+    if (!row) return undefined;
+    const card: Card = { conversationId, channel: String(row.channel), ts: String(row.ts) };
+    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
+    return card;
   }
 
   async saveCard(card: Card): Promise<void> {
     this.#db
       .prepare(
-        `INSERT INTO cards (conversation_id, channel, ts, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts, updated_at = excluded.updated_at`,
+        `INSERT INTO cards (conversation_id, channel, ts, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET
+           channel = excluded.channel, ts = excluded.ts, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`,
       )
-      .run(card.conversationId, card.channel, card.ts, Date.now());
+      .run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, Date.now());
   }
 
   async markPartShown(conversationId: string, partId: string): Promise<boolean> {

@@ -73,4 +73,6 @@ export interface Card {
   channel: string;
   /** The card message's ts: the thread's parent. */
   ts: string;
+  /** A digest of what the card shows, to skip updates that would change nothing. */
+  fingerprint?: string | undefined;
 }

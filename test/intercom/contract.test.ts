@@ -62,6 +62,7 @@ describe.runIf(run)('requests match the Intercom 2.14 OpenAPI document', () => {
     await c.contacts.untag(contactId, tagId);
     const company = await c.companies.createOrUpdate({ company_id: 'acme-1', name: 'Acme', plan: 'pro', size: 12 });
     await c.contacts.attachCompany(contactId, company.id);
+    await c.companies.get(company.id);
     await c.contacts.delete(created.id);
 
     await c.conversations.list({ perPage: 5 });
@@ -161,6 +162,7 @@ describe.runIf(run)('requests match the Intercom 2.14 OpenAPI document', () => {
         'detachTagFromContact',
         'attachContactToACompany',
         'createOrUpdateCompany',
+        'RetrieveACompanyById',
         'listConversations',
         'retrieveConversation',
         'searchConversations',

@@ -117,8 +117,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       expect(await store.getCard('c9')).toBeUndefined();
       await store.saveCard({ conversationId: 'c9', channel: 'C1', ts: '1700000000.000100' });
       expect(await store.getCard('c9')).toEqual({ conversationId: 'c9', channel: 'C1', ts: '1700000000.000100' });
-      await store.saveCard({ conversationId: 'c9', channel: 'C2', ts: '1700000001.000200' });
-      expect(await store.getCard('c9')).toEqual({ conversationId: 'c9', channel: 'C2', ts: '1700000001.000200' });
+      await store.saveCard({ conversationId: 'c9', channel: 'C2', ts: '1700000001.000200', fingerprint: 'abc' });
+      expect(await store.getCard('c9')).toEqual({
+        conversationId: 'c9',
+        channel: 'C2',
+        ts: '1700000001.000200',
+        fingerprint: 'abc',
+      });
     });
 
     it('remembers which parts a thread has shown', async () => {

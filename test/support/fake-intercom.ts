@@ -498,6 +498,15 @@ export class FakeIntercom {
     ],
     ['POST', /^\/messages$/, (req) => this.#createMessage(asJson(req.body))],
     ['POST', /^\/companies$/, (req) => this.#upsertCompany(asJson(req.body))],
+    [
+      'GET',
+      /^\/companies\/([^/]+)$/,
+      (_req, [id]) =>
+        found(
+          this.companies.find((c) => c.id === id),
+          'company_not_found',
+        ),
+    ],
     ['GET', /^\/articles$/, (req) => this.#pageOf(req, this.articles, 'list')],
     ['GET', /^\/articles\/search$/, (req) => this.#searchArticles(req)],
     [

@@ -1,4 +1,4 @@
-import type { CallOptions } from '../http.ts';
+import { type CallOptions, path } from '../http.ts';
 import { Company, Empty, Message, Tag, TagList } from '../schemas.ts';
 import { Resource } from './resource.ts';
 
@@ -62,6 +62,11 @@ export interface CompanyInput {
 }
 
 export class CompaniesApi extends Resource {
+  /** By Intercom's id of the company (not your `company_id`). */
+  get(id: string, options?: CallOptions) {
+    return this.http.call({ method: 'GET', path: path`/companies/${id}`, schema: Company }, options);
+  }
+
   /** Creates the company, or updates the one with the same `company_id`. */
   createOrUpdate(input: CompanyInput, options?: CallOptions) {
     return this.http.call({ method: 'POST', path: '/companies', body: input, schema: Company }, options);

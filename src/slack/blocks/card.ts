@@ -1,22 +1,7 @@
+import type { CardData } from '../../bridge/model.ts';
 import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
 
-/** What a card shows, already resolved from Intercom (names instead of ids); built by bridge/, rendered here. */
-export interface CardData {
-  conversationId: string;
-  subject: string | null;
-  /** The first message, as Intercom's HTML. */
-  bodyHtml: string | null;
-  attachments: ReadonlyArray<{ name: string | null; url: string | null }>;
-  contact: { name: string | null; email: string | null; company: string | null };
-  state: 'open' | 'closed' | 'snoozed';
-  snoozedUntil: number | null;
-  assignee: { admin: string | null; team: string | null };
-  priority: boolean;
-  tags: readonly string[];
-  createdAt: number;
-  /** Link to the conversation in Intercom's Inbox (null when the workspace is unknown). */
-  intercomUrl: string | null;
-}
+export type { CardData } from '../../bridge/model.ts';
 
 /** Block Kit limits we build against (Slack rejects a message that exceeds them). */
 export const LIMITS = { header: 150, section: 3000, button: 75, blocks: 50, contextElements: 10 } as const;
@@ -41,7 +26,7 @@ type Block = Record<string, unknown>;
 /** The card of a conversation: header, who, the first message, attachments, status line and buttons. */
 export function buildCard(card: CardData): { text: string; blocks: Block[] } {
   const who = card.contact.name ?? card.contact.email ?? 'a customer';
-  const title = card.subject?.trim() || firstLine(card.bodyHtml) || `Conversation ${card.conversationId}`;
+  const title = firstLine(card.subject) || firstLine(card.bodyHtml) || `Conversation ${card.conversationId}`;
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(title, LIMITS.header, '…'), emoji: false } },
     section(contactLine(card.contact)),
@@ -50,7 +35,8 @@ export function buildCard(card: CardData): { text: string; blocks: Block[] } {
   if (body) blocks.push(section(truncate(body, LIMITS.section)));
   const files = card.attachments.filter((a) => a.url).map((a) => `📎 ${link(a.url, a.name || 'attachment')}`);
   if (files.length) blocks.push(section(truncate(files.join('\n'), LIMITS.section)));
-  blocks.push(statusContext(card), actions(card));
+  blocks.push(statusContext(card));
+  if (!card.deleted) blocks.push(actions(card));
   return {
     text: truncate(`New conversation from ${escapeMrkdwn(who)}: ${escapeMrkdwn(title)}`, LIMITS.section),
     blocks: blocks.slice(0, LIMITS.blocks),
@@ -70,9 +56,11 @@ const STATE_LABEL = { open: '🟢 Open', closed: '⚪ Closed', snoozed: '💤 Sn
 function statusContext(card: CardData): Block {
   const assignee = [card.assignee.admin, card.assignee.team].filter(Boolean).map((n) => escapeMrkdwn(String(n)));
   const elements = [
-    card.state === 'snoozed' && card.snoozedUntil
-      ? `${STATE_LABEL.snoozed} until ${slackDate(card.snoozedUntil)}`
-      : STATE_LABEL[card.state],
+    card.deleted
+      ? '🗑️ Deleted in Intercom'
+      : card.state === 'snoozed' && card.snoozedUntil
+        ? `${STATE_LABEL.snoozed} until ${slackDate(card.snoozedUntil)}`
+        : STATE_LABEL[card.state],
     assignee.length ? `👤 ${assignee.join(' / ')}` : '👤 Unassigned',
     ...(card.priority ? ['⭐ Priority'] : []),
     ...(card.tags.length ? [`🏷️ ${card.tags.map(escapeMrkdwn).join(', ')}`] : []),
@@ -144,9 +132,4 @@ function firstLine(html: string | null): string {
       .find((line) => line.trim())
       ?.trim() ?? ''
   );
-}
-
-/** Intercom Inbox link to a conversation (the format Intercom's own notifications use). */
-export function intercomConversationUrl(workspaceId: string, conversationId: string): string {
-  return `https://app.intercom.com/a/inbox/${encodeURIComponent(workspaceId)}/inbox/shared/all/conversation/${encodeURIComponent(conversationId)}`;
 }

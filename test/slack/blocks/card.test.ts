@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  buildCard,
-  type CardData,
-  cardActionId,
-  intercomConversationUrl,
-  LIMITS,
-  parseCardActionId,
-} from '../../../src/slack/blocks/card.ts';
+import { intercomConversationUrl } from '../../../src/bridge/conversation-sync.ts';
+import { buildCard, type CardData, cardActionId, LIMITS, parseCardActionId } from '../../../src/slack/blocks/card.ts';
 
 const base: CardData = {
   conversationId: '503',

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import type { IntercomClient } from '../intercom/client.ts';
+import { IntercomApiError } from '../intercom/errors.ts';
+import { type Contact, type Conversation, type ConversationPart, conversationParts } from '../intercom/schemas.ts';
+import type { Notification } from '../intercom/webhooks.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+import type { Directory } from './directory.ts';
+import { fromIntercomError, MessageGone } from './failures.ts';
+import type { CardData, ThreadLine } from './model.ts';
+import type { RouteDecision, SlackPort } from './ports.ts';
+
+/** The webhook topics that drive cards and threads. Everything else is acknowledged and ignored. */
+export const CONVERSATION_TOPICS = new Set([
+  'conversation.user.created',
+  'conversation.admin.single.created',
+  'conversation.user.replied',
+  'conversation.admin.replied',
+  'conversation.operator.replied',
+  'conversation.admin.noted',
+  'conversation.admin.assigned',
+  'conversation.admin.open.assigned',
+  'conversation.admin.closed',
+  'conversation.admin.opened',
+  'conversation.admin.snoozed',
+  'conversation.admin.unsnoozed',
+  'conversation_part.tag.created',
+  'conversation.priority.updated',
+  'conversation.rating.added',
+  'conversation.deleted',
+]);
+
+/** The conversation a notification is about, if any (conversation topics carry it, part topics may). */
+export function conversationIdOf(notification: Notification): string | null {
+  const item = notification.data.item as Record<string, unknown>;
+  if (typeof item.conversation_id === 'string' || typeof item.conversation_id === 'number') {
+    return String(item.conversation_id);
+  }
+  if (item.type === 'conversation' && item.id !== undefined) return String(item.id);
+  return null;
+}
+
+export type Router = (conversation: Conversation, contact: Contact | undefined) => RouteDecision;
+
+export interface ConversationSyncDeps {
+  intercom: IntercomClient;
+  slack: SlackPort;
+  store: Store;
+  directory: Directory;
+  route: Router;
+  logger: Logger;
+  /** On a new card for a conversation that already has history, at most this many earlier parts are posted. */
+  maxBackfill?: number;
+}
+
+/**
+ * Brings a conversation's card and thread up to date with Intercom. Every event triggers the same sync: fetch
+ * the conversation, post its card if it has none (routing it), update the card when what it shows changed, and
+ * post each part the thread has not shown yet, oldest first. Because the sync reads Intercom's state rather than
+ * the event, events that arrive twice, late or out of order, or never, all end in the same thread.
+ */
+export class ConversationSync {
+  readonly #d: ConversationSyncDeps;
+  readonly #maxBackfill: number;
+
+  constructor(deps: ConversationSyncDeps) {
+    this.#d = deps;
+    this.#maxBackfill = deps.maxBackfill ?? 20;
+  }
+
+  /** Handles one notification; throws RetryLater or PermanentFailure when it could not. */
+  async handle(notification: Notification): Promise<void> {
+    const conversationId = conversationIdOf(notification);
+    if (!conversationId || !CONVERSATION_TOPICS.has(notification.topic)) return;
+    if (notification.topic === 'conversation.deleted') return this.#deleted(conversationId);
+    await this.sync(conversationId, notification);
+  }
+
+  /** Syncs one conversation; `cause` (the webhook, if any) adds the lines for events that are not parts. */
+  async sync(conversationId: string, cause?: Notification): Promise<void> {
+    const { store, slack, logger } = this.#d;
+    let conversation: Conversation;
+    try {
+      conversation = await this.#d.intercom.conversations.get(conversationId);
+    } catch (error) {
+      if (error instanceof IntercomApiError && error.status === 404) return this.#deleted(conversationId);
+      throw fromIntercomError(error);
+    }
+    const contact = await this.#contact(conversation);
+    const data = await this.#cardData(conversation, contact);
+    const fingerprint = digest(data);
+    const parts = conversationParts(conversation).filter((p) => lineKind(p) !== undefined);
+
+    let card = await store.getCard(conversationId);
+    if (!card) {
+      const decision = this.#d.route(conversation, contact);
+      if ('drop' in decision) {
+        logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
+        return;
+      }
+      const { ts } = await slack.postCard(decision.channel, data);
+      card = { conversationId, channel: decision.channel, ts, fingerprint };
+      await store.saveCard(card);
+      logger.info({ conversationId, channel: decision.channel, rule: decision.rule }, 'card posted');
+      await this.#skipEarlierParts(conversationId, card.channel, card.ts, parts);
+    } else if (card.fingerprint !== fingerprint) {
+      try {
+        await slack.updateCard(card.channel, card.ts, data);
+      } catch (error) {
+        if (!(error instanceof MessageGone)) throw error;
+        const { ts } = await slack.postCard(card.channel, data);
+        logger.warn({ conversationId, channel: card.channel }, 'card was deleted in Slack: posted it again');
+        card = { ...card, ts };
+      }
+      card = { ...card, fingerprint };
+      await store.saveCard(card);
+    }
+
+    for (const part of parts) {
+      if (await store.isPartShown(conversationId, part.id)) continue;
+      await slack.postThreadLine(card.channel, card.ts, await this.#partLine(part, conversation));
+      await store.markPartShown(conversationId, part.id);
+    }
+    if (cause) await this.#eventLine(cause, conversation, contact, card);
+  }
+
+  /** A new card for a conversation with a long history shows only the latest parts, and says so. */
+  async #skipEarlierParts(conversationId: string, channel: string, ts: string, parts: ConversationPart[]) {
+    const earlier = parts.slice(0, Math.max(0, parts.length - this.#maxBackfill));
+    if (earlier.length === 0) return;
+    await this.#d.slack.postThreadLine(channel, ts, { kind: 'earlier', actor: null, detail: String(earlier.length) });
+    for (const part of earlier) await this.#d.store.markPartShown(conversationId, part.id);
+  }
+
+  /** Events that are not conversation parts (priority, rating, tags) get a line of their own, once. */
+  async #eventLine(
+    cause: Notification,
+    conversation: Conversation,
+    contact: Contact | undefined,
+    card: { channel: string; ts: string },
+  ) {
+    let line: ThreadLine | undefined;
+    if (cause.topic === 'conversation.priority.updated') {
+      line = { kind: 'priority', actor: null, detail: conversation.priority === 'priority' ? 'priority' : null };
+    } else if (cause.topic === 'conversation.rating.added' && conversation.conversation_rating?.rating) {
+      const { rating, remark } = conversation.conversation_rating;
+      line = { kind: 'rating', actor: contact?.name ?? null, detail: `${rating}/5${remark ? `: “${remark}”` : ''}` };
+    } else if (cause.topic === 'conversation_part.tag.created') {
+      const item = cause.data.item as { tags?: { tags?: Array<{ name?: string }> } | Array<{ name?: string }> };
+      const tags = Array.isArray(item.tags) ? item.tags : (item.tags?.tags ?? []);
+      const names = tags.map((t) => t.name).filter(Boolean);
+      if (names.length) line = { kind: 'tag', actor: null, detail: names.join(', ') };
+    }
+    if (line && (await this.#d.store.markPartShown(conversation.id, `event:${cause.id}`))) {
+      await this.#d.slack.postThreadLine(card.channel, card.ts, line);
+    }
+  }
+
+  async #deleted(conversationId: string): Promise<void> {
+    const card = await this.#d.store.getCard(conversationId);
+    if (!card || !(await this.#d.store.markPartShown(conversationId, 'event:deleted'))) return;
+    await this.#d.slack.postThreadLine(card.channel, card.ts, { kind: 'deleted', actor: null });
+    this.#d.logger.info({ conversationId }, 'conversation deleted in Intercom');
+  }
+
+  async #contact(conversation: Conversation): Promise<Contact | undefined> {
+    const id = conversation.contacts?.contacts[0]?.id;
+    if (!id) return undefined;
+    try {
+      return await this.#d.intercom.contacts.get(id);
+    } catch (error) {
+      // a merged or deleted contact still leaves the conversation worth showing
+      if (error instanceof IntercomApiError && error.status === 404) return undefined;
+      throw fromIntercomError(error);
+    }
+  }
+
+  async #cardData(conversation: Conversation, contact: Contact | undefined): Promise<CardData> {
+    const { directory } = this.#d;
+    const source = conversation.source;
+    const author = source?.author;
+    const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
+    try {
+      const [admin, team, company, workspaceId] = await Promise.all([
+        directory.adminName(conversation.admin_assignee_id),
+        directory.teamName(conversation.team_assignee_id),
+        directory.companyName(contact?.companies?.data[0]?.id).catch(() => null),
+        directory.workspaceId().catch(() => ''),
+      ]);
+      const state = conversation.state === 'closed' || conversation.state === 'snoozed' ? conversation.state : 'open';
+      return {
+        conversationId: conversation.id,
+        subject: source?.subject ?? null,
+        bodyHtml: source?.body ?? null,
+        attachments: (source?.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null })),
+        contact: {
+          name: contact?.name ?? (fromContact ? (author?.name ?? null) : null),
+          email: contact?.email ?? (fromContact ? (author?.email ?? null) : null),
+          company,
+        },
+        state,
+        snoozedUntil: conversation.snoozed_until ?? null,
+        assignee: { admin, team },
+        priority: conversation.priority === 'priority',
+        tags: (conversation.tags?.tags ?? []).map((t) => t.name ?? '').filter(Boolean),
+        createdAt: conversation.created_at ?? 0,
+        intercomUrl: workspaceId ? intercomConversationUrl(workspaceId, conversation.id) : null,
+      };
+    } catch (error) {
+      throw fromIntercomError(error);
+    }
+  }
+
+  async #partLine(part: ConversationPart, conversation: Conversation): Promise<ThreadLine> {
+    const kind = lineKind(part) ?? 'note';
+    const actor = part.author?.name ?? part.author?.email ?? null;
+    const base = { kind, actor, bodyHtml: part.body ?? null, attachments: attachmentsOf(part) };
+    if (kind === 'assignment') {
+      const to = part.assigned_to;
+      const name =
+        to?.type === 'team'
+          ? await this.#d.directory.teamName(to.id)
+          : to
+            ? await this.#d.directory.adminName(to.id)
+            : null;
+      return { ...base, detail: to ? (name ?? `${to.type ?? 'admin'} ${to.id}`) : null };
+    }
+    if (kind === 'snooze') return { ...base, until: conversation.snoozed_until ?? null };
+    return base;
+  }
+}
+
+/** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */
+export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined {
+  switch (part.part_type) {
+    case 'comment': {
+      const type = part.author?.type;
+      if (type === 'admin') return 'teammate_reply';
+      if (type === 'bot') return 'bot_reply';
+      return 'customer_reply';
+    }
+    case 'note':
+      return 'note';
+    case 'assignment':
+    case 'default_assignment':
+    case 'away_mode_assignment':
+    case 'assign_and_reopen':
+      return 'assignment';
+    case 'close':
+      return 'close';
+    case 'open':
+      return 'open';
+    case 'snoozed':
+      return 'snooze';
+    case 'timer_unsnooze':
+    case 'unsnoozed':
+      return 'unsnooze';
+    default:
+      return undefined;
+  }
+}
+
+function attachmentsOf(part: ConversationPart) {
+  return (part.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null }));
+}
+
+function digest(data: CardData): string {
+  return createHash('sha1').update(JSON.stringify(data)).digest('hex');
+}
+
+/** Intercom Inbox link to a conversation (the format Intercom's own notifications use). */
+export function intercomConversationUrl(workspaceId: string, conversationId: string): string {
+  return `https://app.intercom.com/a/inbox/${encodeURIComponent(workspaceId)}/inbox/shared/all/conversation/${encodeURIComponent(conversationId)}`;
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.ts';
+import type { Delivery, Store } from '../store/store.ts';
+import { PermanentFailure, RetryLater } from './failures.ts';
+
+export interface WorkerOptions {
+  store: Store;
+  /** Processes one delivery; throws RetryLater / PermanentFailure (anything else is retried too). */
+  handle: (delivery: Delivery) => Promise<void>;
+  logger: Logger;
+  /** Deliveries processed at once (different conversations; one conversation is always one at a time). */
+  concurrency?: number;
+  /** How long a claimed delivery stays ours; longer than any single processing should take. */
+  leaseMs?: number;
+  /** How often to look for due retries when nothing wakes the worker. */
+  pollMs?: number;
+  /** Attempts before a delivery that keeps failing is parked. */
+  maxAttempts?: number;
+  now?: () => number;
+  random?: () => number;
+  /** Told about each delivery parked, e.g. to count them. */
+  onParked?: (delivery: Delivery, reason: string) => void;
+}
+
+/**
+ * Drains the store's inbox: claims due deliveries (one per conversation at a time), runs them in parallel,
+ * and records each outcome — done, retry later with backoff, or parked for good. Everything lives in the store,
+ * so a restart resumes where the last process stopped (leases of a crashed process simply expire).
+ */
+export class InboxWorker {
+  readonly #o: Required<Omit<WorkerOptions, 'onParked'>> & Pick<WorkerOptions, 'onParked'>;
+  readonly #owner = `worker-${randomUUID()}`;
+  readonly #inFlight = new Set<Promise<void>>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(options: WorkerOptions) {
+    this.#o = {
+      concurrency: 8,
+      leaseMs: 120_000,
+      pollMs: 1_000,
+      maxAttempts: 15,
+      now: Date.now,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Something was enqueued: look now rather than at the next poll. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  /** Stops claiming and waits for the deliveries in flight to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const free = this.#o.concurrency - this.#inFlight.size;
+      let claimed: Delivery[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.#o.store.claim({
+            owner: this.#owner,
+            now: this.#o.now(),
+            leaseMs: this.#o.leaseMs,
+            limit: free,
+          });
+        } catch (error) {
+          this.#o.logger.error({ err: error }, 'could not read the inbox');
+        }
+      }
+      for (const delivery of claimed) {
+        const task = this.#process(delivery)
+          .catch((error: unknown) =>
+            this.#o.logger.error({ err: error, delivery: delivery.id }, 'could not record an outcome'),
+          )
+          .finally(() => {
+            this.#inFlight.delete(task);
+            this.wake();
+          });
+        this.#inFlight.add(task);
+      }
+      if (claimed.length === 0 || this.#inFlight.size >= this.#o.concurrency) await this.#sleep();
+    }
+  }
+
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#o.pollMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  async #process(delivery: Delivery): Promise<void> {
+    const { store, logger } = this.#o;
+    const log = logger.child({ delivery: delivery.id, topic: delivery.topic, conversationId: delivery.conversationId });
+    try {
+      await this.#o.handle(delivery);
+      await store.complete(delivery.id);
+      log.debug({ attempts: delivery.attempts }, 'delivery processed');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof PermanentFailure || delivery.attempts >= this.#o.maxAttempts) {
+        await store.park(delivery.id, reason);
+        log.error({ err: error, attempts: delivery.attempts }, 'delivery parked: it will not be retried');
+        this.#o.onParked?.(delivery, reason);
+        return;
+      }
+      const afterMs =
+        error instanceof RetryLater && error.afterMs !== undefined ? error.afterMs : this.#backoff(delivery.attempts);
+      await store.retry(delivery.id, this.#o.now() + afterMs, reason);
+      log.warn(
+        { err: error, attempts: delivery.attempts, retryInMs: Math.round(afterMs) },
+        'delivery failed, will retry',
+      );
+    }
+  }
+
+  /** 1 s, 2 s, 4 s … capped at 10 minutes, with jitter so a burst of failures does not retry in lockstep. */
+  #backoff(attempts: number): number {
+    const base = Math.min(600_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+    return base / 2 + (this.#o.random() * base) / 2;
+  }
+}

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PermanentFailure, RetryLater } from '../../src/bridge/failures.ts';
+import { InboxWorker, type WorkerOptions } from '../../src/bridge/worker.ts';
+import { SqliteStore } from '../../src/store/sqlite.ts';
+import type { Delivery } from '../../src/store/store.ts';
+import { logSink } from '../support/log-sink.ts';
+
+let store: SqliteStore;
+let worker: InboxWorker | undefined;
+afterEach(async () => {
+  await worker?.stop();
+  await store?.close();
+});
+
+function setup(handle: (d: Delivery) => Promise<void>, options: Partial<WorkerOptions> = {}) {
+  store = new SqliteStore(':memory:');
+  const sink = logSink({ level: 'debug' });
+  worker = new InboxWorker({ store, handle, logger: sink.logger, pollMs: 10, random: () => 0.5, ...options });
+  return sink;
+}
+
+let n = 0;
+async function enqueue(conversationId: string | null = 'c1') {
+  n += 1;
+  const id = `notif_${n}`;
+  await store.enqueue({
+    id,
+    topic: 'conversation.user.replied',
+    conversationId,
+    createdAt: n,
+    payload: '{}',
+    receivedAt: Date.now(),
+  });
+  return id;
+}
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 3_000) => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('InboxWorker', () => {
+  it('processes deliveries, one conversation at a time and in order, others in parallel', async () => {
+    const seen: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    setup(async (d) => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 20));
+      seen.push(`${d.conversationId}:${d.id}`);
+      running -= 1;
+    });
+    const a1 = await enqueue('a');
+    const a2 = await enqueue('a');
+    const b1 = await enqueue('b');
+    worker?.start();
+    await until(async () => (await store.inboxStats(Date.now())).pending === 0);
+    expect(seen.filter((s) => s.startsWith('a:'))).toEqual([`a:${a1}`, `a:${a2}`]);
+    expect(seen).toContain(`b:${b1}`);
+    expect(maxRunning).toBe(2);
+  });
+
+  it('retries after the time RetryLater names, and after a backoff for other errors', async () => {
+    const attempts = new Map<string, number>();
+    const sink = setup(async (d) => {
+      const count = (attempts.get(d.id) ?? 0) + 1;
+      attempts.set(d.id, count);
+      if (count === 1) throw d.conversationId === 'x' ? new RetryLater('busy', { afterMs: 50 }) : new Error('boom');
+    });
+    await enqueue('x');
+    await enqueue('y');
+    const started = Date.now();
+    worker?.start();
+    await until(async () => (await store.inboxStats(Date.now())).pending === 0);
+    expect([...attempts.values()]).toEqual([2, 2]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
+    expect(retries.map((l) => l.retryInMs).sort()).toEqual([50, 750]); // 1 s base, half fixed + half of random 0.5
+  });
+
+  it('parks a permanent failure at once, and anything after too many attempts', async () => {
+    const parked: string[] = [];
+    setup(
+      async (d) => {
+        if (d.conversationId === 'p') throw new PermanentFailure('channel_not_found');
+        throw new RetryLater('still failing', { afterMs: 1 });
+      },
+      { maxAttempts: 3, onParked: (d, reason) => parked.push(`${d.id}:${d.attempts}:${reason}`) },
+    );
+    const p = await enqueue('p');
+    const r = await enqueue('r');
+    worker?.start();
+    await until(async () => (await store.inboxStats(Date.now())).parked === 2);
+    expect(parked.sort()).toEqual([`${p}:1:channel_not_found`, `${r}:3:still failing`].sort());
+  });
+
+  it('stop() lets deliveries in flight finish and claims nothing new', async () => {
+    let finished = 0;
+    setup(
+      async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        finished += 1;
+      },
+      { concurrency: 1 },
+    );
+    await enqueue('a');
+    await enqueue('b');
+    worker?.start();
+    await until(() => finished === 0 && true);
+    await new Promise((r) => setTimeout(r, 10));
+    await worker?.stop();
+    expect(finished).toBe(1);
+    expect((await store.inboxStats(Date.now())).pending).toBe(1);
+    worker = undefined;
+  });
+});

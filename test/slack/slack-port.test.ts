@@ -1,0 +1,90 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MessageGone, PermanentFailure, RetryLater } from '../../src/bridge/failures.ts';
+import type { CardData } from '../../src/bridge/model.ts';
+import { backgroundWebClient, WebApiSlackPort } from '../../src/slack/slack-port.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { logSink } from '../support/log-sink.ts';
+
+const card: CardData = {
+  conversationId: '1',
+  subject: 'Hi',
+  bodyHtml: '<p>Hello</p>',
+  attachments: [],
+  contact: { name: 'Dana', email: null, company: null },
+  state: 'open',
+  snoozedUntil: null,
+  assignee: { admin: null, team: null },
+  priority: false,
+  tags: [],
+  createdAt: 1_700_000_000,
+  intercomUrl: null,
+};
+
+let slack: FakeSlack;
+let port: WebApiSlackPort;
+beforeEach(async () => {
+  slack = await FakeSlack.start();
+  slack.addChannel({ id: 'C0PUBLIC1' });
+  const { logger } = logSink();
+  port = new WebApiSlackPort(backgroundWebClient(slack.token, { apiUrl: slack.apiUrl, logger }), logger);
+});
+afterEach(async () => {
+  await slack.close();
+});
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe('WebApiSlackPort', () => {
+  it('posts cards without unfurling, and thread lines under them', async () => {
+    const { ts } = await port.postCard('C0PUBLIC1', card);
+    await port.postThreadLine('C0PUBLIC1', ts, { kind: 'note', actor: 'Alice', bodyHtml: 'x' });
+    const [post, line] = slack.callsOf('chat.postMessage');
+    expect(post?.args).toMatchObject({ channel: 'C0PUBLIC1', unfurl_links: 'false', unfurl_media: 'false' });
+    expect(line?.args).toMatchObject({ thread_ts: ts, text: '📝 *Alice* added a note:\nx' });
+  });
+
+  it('turns a 429 into RetryLater with the wait Slack asked for', async () => {
+    slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 12 });
+    const error = await failure(port.postCard('C0PUBLIC1', card));
+    expect(error).toBeInstanceOf(RetryLater);
+    expect((error as RetryLater).afterMs).toBe(12_000);
+  });
+
+  it('turns 5xx and unknown platform errors into RetryLater, refusals into PermanentFailure', async () => {
+    slack.fail({ method: 'chat.postMessage', status: 503 });
+    expect(await failure(port.postCard('C0PUBLIC1', card))).toBeInstanceOf(RetryLater);
+    slack.fail({ method: 'chat.postMessage', error: 'internal_error' });
+    expect(await failure(port.postCard('C0PUBLIC1', card))).toBeInstanceOf(RetryLater);
+    for (const code of ['invalid_auth', 'is_archived', 'channel_not_found', 'missing_scope']) {
+      slack.fail({ method: 'chat.postMessage', error: code });
+      const error = await failure(port.postCard('C0PUBLIC1', card));
+      expect(error).toBeInstanceOf(PermanentFailure);
+      expect((error as Error).message).toBe(`Slack refused: ${code}`);
+    }
+  });
+
+  it('joins a public channel on not_in_channel; asks for an invite to a private one', async () => {
+    slack.addChannel({ id: 'C0OUTSIDE', botIsMember: false });
+    await port.postCard('C0OUTSIDE', card);
+    expect(slack.callsOf('conversations.join')).toHaveLength(1);
+    slack.addChannel({ id: 'G0PRIVATE', isPrivate: true, botIsMember: false });
+    const error = await failure(port.postThreadLine('G0PRIVATE', '1.1', { kind: 'open', actor: null }));
+    expect(error).toBeInstanceOf(PermanentFailure);
+    expect((error as Error).message).toMatch(/invite it there/);
+    slack.addChannel({ id: 'C0ARCHIVED', isArchived: true, botIsMember: false });
+    expect(await failure(port.postCard('C0ARCHIVED', card))).toBeInstanceOf(PermanentFailure);
+  });
+
+  it('updates a card, and says MessageGone when it was deleted in Slack', async () => {
+    const { ts } = await port.postCard('C0PUBLIC1', card);
+    await port.updateCard('C0PUBLIC1', ts, { ...card, state: 'closed' });
+    expect(JSON.stringify(slack.messages[0]?.blocks)).toContain('Closed');
+    expect(await failure(port.updateCard('C0PUBLIC1', '9.9', card))).toBeInstanceOf(MessageGone);
+    slack.fail({ method: 'chat.update', status: 500 });
+    expect(await failure(port.updateCard('C0PUBLIC1', ts, card))).toBeInstanceOf(RetryLater);
+  });
+});
