@@ -164,7 +164,7 @@ describe('cards', () => {
 
   it('joins a public channel it is not in, then posts', async () => {
     h = await Harness.start();
-    h.slack.channels.get(CHANNEL)!.botIsMember = false;
+    h.slack.addChannel({ id: CHANNEL, name: 'support', botIsMember: false });
     await h.webhook(newConversation().created);
     await h.eventually(() => expect(h.cards()).toHaveLength(1));
     expect(h.slack.callsOf('conversations.join')).toHaveLength(1);
