@@ -4,6 +4,7 @@ import { App } from '@slack/bolt';
 import { ConversationSync } from './bridge/conversation-sync.ts';
 import { Directory } from './bridge/directory.ts';
 import { PermanentFailure } from './bridge/failures.ts';
+import { createRouter, loadRoutes, type RouteRule } from './bridge/routing.ts';
 import { InboxWorker } from './bridge/worker.ts';
 import type { Config } from './config.ts';
 import { intercomWebhookRoute } from './http/intercom-webhooks.ts';
@@ -25,6 +26,8 @@ export interface RunningBridge {
 }
 
 export interface BridgeOverrides {
+  /** Routing rules already loaded (main.ts checks them first); read from config.routesFile otherwise. */
+  routes?: RouteRule[];
   /** Worker tuning (tests use short polls). */
   worker?: { pollMs?: number; concurrency?: number; maxAttempts?: number };
 }
@@ -43,6 +46,7 @@ export async function startBridge(
     // the config accepts it because DESIGN.md promises it; refusing beats silently ignoring it
     throw new Error('SLACK_APP_TOKEN is set, but Socket Mode is not available yet: unset it and use HTTP mode');
   }
+  const routes = overrides.routes ?? (config.routesFile ? loadRoutes(config.routesFile) : []);
   const store = openStore(config.databaseUrl);
   const intercom = new IntercomClient({
     token: config.intercom.token,
@@ -61,7 +65,7 @@ export async function startBridge(
     ),
     store,
     directory: new Directory(intercom),
-    route: () => ({ channel: config.slack.channel }),
+    route: createRouter(routes, config.slack.channel),
     logger: logger.child({ component: 'sync' }),
   });
   const worker = new InboxWorker({

@@ -34,10 +34,15 @@ const EnvSchema = z.object({
     z.string().refine((v) => v.startsWith('xapp-'), 'must be an app-level token starting with xapp-'),
   ),
   SLACK_API_URL: optional(httpUrl('the Slack Web API base, e.g. https://slack.com/api/ (tests point it at a fake)')),
-  SLACK_CHANNEL: required('the id of the channel new conversations go to, e.g. C0123ABCD').refine(
-    (v) => /^[CG][A-Z0-9]{2,}$/.test(v),
-    'must be a channel id like C0123ABCD (not a #name): open the channel details in Slack to copy it',
+  SLACK_CHANNEL: optional(
+    z
+      .string()
+      .refine(
+        (v) => /^[CG][A-Z0-9]{2,}$/.test(v),
+        'must be a channel id like C0123ABCD (not a #name): open the channel details in Slack to copy it',
+      ),
   ),
+  ROUTES_FILE: optional(z.string()),
   INTERCOM_TOKEN: required('the Intercom access token'),
   INTERCOM_CLIENT_SECRET: optional(z.string()),
   INTERCOM_REGION: withDefault(z.enum(['us', 'eu', 'au'], { error: 'must be us, eu or au' }), 'us'),
@@ -60,12 +65,18 @@ const EnvSchema = z.object({
 /** Problems that span variables; checked on the raw values so they are reported beside the others. */
 function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const set = (name: string) => unsetIfEmpty(env[name]) !== undefined;
-  if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
-    return [
-      'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
-    ];
+  const problems: string[] = [];
+  if (!set('SLACK_CHANNEL') && !set('ROUTES_FILE')) {
+    problems.push(
+      'SLACK_CHANNEL is required unless ROUTES_FILE is set: the id of the channel new conversations go to, e.g. C0123ABCD',
+    );
   }
-  return [];
+  if (!set('SLACK_APP_TOKEN') && !set('SLACK_SIGNING_SECRET')) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
+    );
+  }
+  return problems;
 }
 
 export interface Config {
@@ -74,8 +85,11 @@ export interface Config {
     readonly signingSecret: string | undefined;
     readonly appToken: string | undefined;
     readonly apiUrl: string | undefined;
-    readonly channel: string;
+    /** Where conversations go when no routing rule decides (unset: unmatched conversations are not posted). */
+    readonly channel: string | undefined;
   };
+  /** YAML routing rules, checked at start-up (docs/routing.md). */
+  readonly routesFile: string | undefined;
   readonly intercom: {
     readonly token: string;
     readonly clientSecret: string | undefined;
@@ -125,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiVersion: e.INTERCOM_API_VERSION,
       timeoutMs: e.INTERCOM_TIMEOUT_MS,
     },
+    routesFile: e.ROUTES_FILE,
     databaseUrl: e.DATABASE_URL,
     http: { port: e.PORT, host: e.HOST },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },

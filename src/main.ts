@@ -1,4 +1,5 @@
 import { startBridge } from './app.ts';
+import { loadRoutes, type RouteRule, RoutesError } from './bridge/routing.ts';
 import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
 import { createLogger } from './logger.ts';
 
@@ -14,10 +15,19 @@ try {
   process.exit(1);
 }
 
+let routes: RouteRule[] = [];
+try {
+  routes = config.routesFile ? loadRoutes(config.routesFile) : [];
+} catch (error) {
+  if (!(error instanceof RoutesError)) throw error;
+  process.stderr.write(`${error.problems.map((p) => `routes: ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
+
 const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: secretsOf(config) });
 
 try {
-  const bridge = await startBridge(config, logger);
+  const bridge = await startBridge(config, logger, { routes });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

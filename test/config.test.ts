@@ -73,6 +73,13 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.slack)).toBe(true);
   });
 
+  it('a routes file makes SLACK_CHANNEL optional', () => {
+    const { SLACK_CHANNEL: _omit, ...rest } = valid;
+    const config = loadConfig({ ...rest, ROUTES_FILE: './routes.yml' });
+    expect(config.slack.channel).toBeUndefined();
+    expect(config.routesFile).toBe('./routes.yml');
+  });
+
   it('socket mode needs no signing secret', () => {
     const { SLACK_SIGNING_SECRET: _omit, ...rest } = valid;
     expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' }).slack.signingSecret).toBeUndefined();
@@ -81,8 +88,8 @@ describe('loadConfig', () => {
   it('names every missing required variable, one line each', () => {
     expect(problems({})).toEqual([
       'SLACK_BOT_TOKEN is required: the bot token, xoxb-…',
-      'SLACK_CHANNEL is required: the id of the channel new conversations go to, e.g. C0123ABCD',
       'INTERCOM_TOKEN is required: the Intercom access token',
+      'SLACK_CHANNEL is required unless ROUTES_FILE is set: the id of the channel new conversations go to, e.g. C0123ABCD',
       'SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set (Socket Mode): Basic Information → Signing Secret',
     ]);
   });

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge } from '../src/app.ts';
@@ -56,6 +58,16 @@ describe('npm start (src/main.ts)', () => {
       'config: INTERCOM_TOKEN is required: the Intercom access token',
       'config: PORT must be a whole number: the HTTP port',
       expect.stringMatching(/^config: SLACK_SIGNING_SECRET is required unless SLACK_APP_TOKEN is set/),
+    ]);
+  });
+
+  it('exits 1 naming the rule when the routes file is wrong', async () => {
+    const routes = join(mkdtempSync(join(tmpdir(), 'bridge-routes-')), 'routes.yml');
+    writeFileSync(routes, 'routes:\n  - name: vip\n    match: { tag: vip }\n    channel: "#vip"\n');
+    const proc = run({ ...SECRETS, ROUTES_FILE: routes, DATABASE_URL: 'sqlite::memory:' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output().trim().split('\n')).toEqual([
+      'routes: routes[0] (vip) channel: must be a channel id like C0123ABCD',
     ]);
   });
 

@@ -9,6 +9,7 @@ import type { Directory } from './directory.ts';
 import { fromIntercomError, MessageGone } from './failures.ts';
 import type { CardData, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
+import type { RouteFacts } from './routing.ts';
 
 /** The webhook topics that drive cards and threads. Everything else is acknowledged and ignored. */
 export const CONVERSATION_TOPICS = new Set([
@@ -40,7 +41,7 @@ export function conversationIdOf(notification: Notification): string | null {
   return null;
 }
 
-export type Router = (conversation: Conversation, contact: Contact | undefined) => RouteDecision;
+export type Router = (facts: RouteFacts) => Promise<RouteDecision>;
 
 export interface ConversationSyncDeps {
   intercom: IntercomClient;
@@ -93,7 +94,18 @@ export class ConversationSync {
 
     let card = await store.getCard(conversationId);
     if (!card) {
-      const decision = this.#d.route(conversation, contact);
+      const { directory } = this.#d;
+      const decision = await this.#d
+        .route({
+          conversation,
+          contact,
+          adminName: (id) => directory.adminName(id),
+          teamName: (id) => directory.teamName(id),
+          company: (id) => directory.company(id),
+        })
+        .catch((error: unknown) => {
+          throw fromIntercomError(error);
+        });
       if ('drop' in decision) {
         logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
         return;

@@ -1,4 +1,6 @@
 import type { IntercomClient } from '../intercom/client.ts';
+import { IntercomApiError } from '../intercom/errors.ts';
+import type { Company } from '../intercom/schemas.ts';
 
 /** A list of names from Intercom, reloaded when stale or when an unknown id shows up (at most every `missMs`). */
 class NameList {
@@ -34,7 +36,7 @@ export class Directory {
   readonly #intercom: IntercomClient;
   readonly #admins: NameList;
   readonly #teams: NameList;
-  readonly #companies = new Map<string, { at: number; name: string | null }>();
+  readonly #companies = new Map<string, { at: number; company: Company | null }>();
   readonly #ttlMs: number;
   readonly #now: () => number;
   #workspaceId: string | undefined;
@@ -66,13 +68,24 @@ export class Directory {
     return id && id !== '0' ? this.#teams.get(id) : Promise.resolve(null);
   }
 
-  async companyName(id: string | null | undefined): Promise<string | null> {
+  /** A company by Intercom id (cached); null when Intercom does not know it. */
+  async company(id: string | null | undefined): Promise<Company | null> {
     if (!id) return null;
     const cached = this.#companies.get(id);
-    if (cached && this.#now() - cached.at < this.#ttlMs) return cached.name;
-    const name = (await this.#intercom.companies.get(id)).name ?? null;
-    this.#companies.set(id, { at: this.#now(), name });
-    return name;
+    if (cached && this.#now() - cached.at < this.#ttlMs) return cached.company;
+    let company: Company | null;
+    try {
+      company = await this.#intercom.companies.get(id);
+    } catch (error) {
+      if (!(error instanceof IntercomApiError && error.status === 404)) throw error;
+      company = null;
+    }
+    this.#companies.set(id, { at: this.#now(), company });
+    return company;
+  }
+
+  async companyName(id: string | null | undefined): Promise<string | null> {
+    return (await this.company(id))?.name ?? null;
   }
 
   /** The workspace id (`app.id_code` of GET /me), for links into Intercom's Inbox; asked once. */

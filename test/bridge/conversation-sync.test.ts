@@ -60,7 +60,7 @@ function sync(maxBackfill?: number) {
     slack,
     store,
     directory: new Directory(intercom),
-    route: () => route,
+    route: async () => route,
     logger: logSink().logger,
     ...(maxBackfill === undefined ? {} : { maxBackfill }),
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,7 @@ describe('cards', () => {
     expect(blocks).toContain('*Dana Customer* · dana@acme.test');
     expect(blocks).toContain(`reply:${id}`);
     expect(blocks).toContain(`https://app.intercom.com/a/inbox/wsp1test/inbox/shared/all/conversation/${id}`);
+    await h.drained(); // the card is saved just after Slack has it
     expect(await h.bridge?.store.getCard(id)).toMatchObject({ channel: CHANNEL, ts: card?.ts });
   });
 
@@ -280,5 +281,42 @@ describe('the thread follows the conversation', () => {
     expect(cards).toHaveLength(1);
     expect(h.threadOf(cards[0]?.ts ?? '').map((m) => m.text)).toEqual(['💬 *Dana Customer* replied:\nafter restart']);
     expect(CLIENT_SECRET).toBeTruthy();
+  });
+});
+
+describe('routing rules', () => {
+  it('sends a conversation to the channel of the first matching rule, drops what a rule drops', async () => {
+    const routes = join(mkdtempSync(join(tmpdir(), 'bridge-routes-')), 'routes.yml');
+    writeFileSync(
+      routes,
+      [
+        'routes:',
+        '  - name: spam',
+        '    match: { words: casino }',
+        '    drop: true',
+        '  - name: vip',
+        '    match: { tag: vip }',
+        '    channel: C0VIP0001',
+      ].join('\n'),
+    );
+    h = await Harness.start({ env: { ROUTES_FILE: routes } });
+    h.slack.addChannel({ id: 'C0VIP0001', name: 'vip' });
+    const vip = h.intercom.addConversation({ subject: 'Renewal', tags: ['VIP'] });
+    const spam = h.intercom.addConversation({ subject: 'Casino bonus for you' });
+    const plain = h.intercom.addConversation({ subject: 'Question' });
+    for (const c of [vip, spam, plain]) {
+      await h.webhook(h.notification('conversation.user.created', { type: 'conversation', id: String(c.id) }));
+    }
+    await h.drained();
+    expect(h.cards().map((m) => [m.channel, m.text.split(': ')[1]])).toEqual(
+      expect.arrayContaining([
+        ['C0VIP0001', 'Renewal'],
+        [CHANNEL, 'Question'],
+      ]),
+    );
+    expect(h.cards()).toHaveLength(2);
+    expect(h.sink.lines().find((l) => l.msg === 'conversation dropped by a routing rule')).toMatchObject({
+      rule: 'spam',
+    });
   });
 });
