@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
+import { CATCH_UP_TOPIC, CatchUp } from './bridge/catch-up.ts';
 import { ConversationSync } from './bridge/conversation-sync.ts';
 import { Directory } from './bridge/directory.ts';
 import { PermanentFailure } from './bridge/failures.ts';
@@ -22,6 +23,7 @@ export interface RunningBridge {
   readonly slack: App;
   readonly store: Store;
   readonly worker: InboxWorker;
+  readonly catchUp: CatchUp;
   stop(): Promise<void>;
 }
 
@@ -73,10 +75,18 @@ export async function startBridge(
     logger: logger.child({ component: 'worker' }),
     ...overrides.worker,
     async handle(delivery) {
+      if (delivery.topic === CATCH_UP_TOPIC && delivery.conversationId) return sync.sync(delivery.conversationId);
       const parsed = parseNotification(delivery.payload);
       if (!parsed.ok) throw new PermanentFailure(`stored payload is not a notification: ${parsed.problems.join('; ')}`);
       await sync.handle(parsed.notification);
     },
+  });
+  const catchUp = new CatchUp({
+    intercom,
+    store,
+    logger: logger.child({ component: 'catch-up' }),
+    intervalMs: config.intercom.pollIntervalSeconds * 1000,
+    onQueued: () => worker.wake(),
   });
 
   const slack = new App({
@@ -105,6 +115,13 @@ export async function startBridge(
   const server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
   const { port } = server.address() as AddressInfo;
   worker.start();
+  catchUp.start();
+  if (!config.intercom.clientSecret) {
+    logger.warn(
+      { everySeconds: config.intercom.pollIntervalSeconds },
+      'no INTERCOM_CLIENT_SECRET: webhooks are refused and conversations arrive by polling only',
+    );
+  }
   logger.info({ port, host: config.http.host, intercomApi: intercom.http.origin }, 'bridge listening');
 
   return {
@@ -113,8 +130,10 @@ export async function startBridge(
     slack,
     store,
     worker,
+    catchUp,
     async stop() {
       await slack.stop();
+      await catchUp.stop();
       await worker.stop();
       await intercom.close();
       await store.close();

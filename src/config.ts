@@ -52,6 +52,7 @@ const EnvSchema = z.object({
     '2.14',
   ),
   INTERCOM_TIMEOUT_MS: withDefault(integer('milliseconds per Intercom request', 100, 120_000), '10000'),
+  INTERCOM_POLL_INTERVAL: withDefault(integer('seconds between catch-up searches of Intercom', 10, 86_400), '300'),
   DATABASE_URL: withDefault(
     z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH, sqlite::memory: or postgres://…'),
     'sqlite:./data/bridge.db',
@@ -97,6 +98,8 @@ export interface Config {
     readonly apiUrl: string | undefined;
     readonly apiVersion: string;
     readonly timeoutMs: number;
+    /** Seconds between catch-up searches for conversations whose webhooks never came. */
+    readonly pollIntervalSeconds: number;
   };
   readonly databaseUrl: string;
   readonly http: { readonly port: number; readonly host: string };
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.INTERCOM_API_URL,
       apiVersion: e.INTERCOM_API_VERSION,
       timeoutMs: e.INTERCOM_TIMEOUT_MS,
+      pollIntervalSeconds: e.INTERCOM_POLL_INTERVAL,
     },
     routesFile: e.ROUTES_FILE,
     databaseUrl: e.DATABASE_URL,

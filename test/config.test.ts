@@ -24,7 +24,13 @@ function problems(env: Record<string, string | undefined>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid);
-    expect(config.intercom).toMatchObject({ region: 'us', apiVersion: '2.14', timeoutMs: 10_000 });
+    expect(config.intercom).toMatchObject({
+      region: 'us',
+      apiVersion: '2.14',
+      timeoutMs: 10_000,
+      pollIntervalSeconds: 300,
+    });
+    expect(config.routesFile).toBeUndefined();
     expect(config.databaseUrl).toBe('sqlite:./data/bridge.db');
     expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.log).toEqual({ level: 'info', pretty: false });
@@ -41,6 +47,8 @@ describe('loadConfig', () => {
       INTERCOM_API_URL: 'http://127.0.0.1:8',
       INTERCOM_API_VERSION: '2.13',
       INTERCOM_TIMEOUT_MS: '2500',
+      INTERCOM_POLL_INTERVAL: '60',
+      ROUTES_FILE: './routes.yml',
       DATABASE_URL: 'postgres://u@localhost/db',
       PORT: '0',
       HOST: '127.0.0.1',
@@ -61,7 +69,9 @@ describe('loadConfig', () => {
       apiUrl: 'http://127.0.0.1:8',
       apiVersion: '2.13',
       timeoutMs: 2500,
+      pollIntervalSeconds: 60,
     });
+    expect(config.routesFile).toBe('./routes.yml');
     expect(config.databaseUrl).toBe('postgres://u@localhost/db');
     expect(config.http).toEqual({ port: 0, host: '127.0.0.1' });
     expect(config.log).toEqual({ level: 'debug', pretty: true });
@@ -118,6 +128,7 @@ describe('loadConfig', () => {
     ['INTERCOM_API_VERSION', 'latest', 'must be an Intercom API version like 2.14'],
     ['INTERCOM_TIMEOUT_MS', 'ten', 'must be a whole number'],
     ['INTERCOM_TIMEOUT_MS', '50', 'must be at least 100'],
+    ['INTERCOM_POLL_INTERVAL', '5', 'must be at least 10'],
     ['DATABASE_URL', 'mysql://x', 'must be sqlite:PATH, sqlite::memory: or postgres://…'],
     ['PORT', '70000', 'must be at most 65535'],
     ['PORT', '3.5', 'must be a whole number'],

@@ -320,3 +320,42 @@ describe('routing rules', () => {
     });
   });
 });
+
+describe('catch-up', () => {
+  it('finds a conversation whose webhook never came, and one that changed, without doubling anything', async () => {
+    h = await Harness.start();
+    const { id, created } = newConversation();
+    await h.webhook(created);
+    await h.drained();
+    const missed = h.intercom.addConversation({ subject: 'Webhook lost on the way' });
+    h.intercom.addPart(id, {
+      part_type: 'comment',
+      body: '<p>reply whose webhook was lost</p>',
+      author: { type: 'user', id: 'x', name: 'Dana Customer' },
+    });
+
+    expect(await h.bridge?.catchUp.run()).toBe(2);
+    await h.drained();
+    expect(
+      h
+        .cards()
+        .map((m) => m.text.split(': ')[1])
+        .sort(),
+    ).toEqual(['Export is empty', 'Webhook lost on the way']);
+    const first = h.cards().find((m) => m.text.endsWith('Export is empty'));
+    expect(h.threadOf(first?.ts ?? '').map((m) => m.text)).toEqual([
+      '💬 *Dana Customer* replied:\nreply whose webhook was lost',
+    ]);
+
+    expect(await h.bridge?.catchUp.run()).toBe(0); // nothing new: nothing queued
+    expect(String(missed.id)).toBeTruthy();
+  });
+
+  it('drives the bridge alone when there is no webhook secret', async () => {
+    h = await Harness.start({ env: { INTERCOM_CLIENT_SECRET: '', INTERCOM_POLL_INTERVAL: '10' } });
+    expect(h.sink.lines().some((l) => String(l.msg).startsWith('no INTERCOM_CLIENT_SECRET'))).toBe(true);
+    h.intercom.addConversation({ subject: 'Polled in' });
+    await h.bridge?.catchUp.run();
+    await h.eventually(() => expect(h.cards()).toHaveLength(1));
+  });
+});

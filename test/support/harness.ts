@@ -50,6 +50,8 @@ export class Harness {
       ...options.env,
     });
     this.bridge = await startBridge(config, this.sink.logger, { worker: { pollMs: 20, ...options.worker } });
+    // the start-up catch-up pass is over before a test adds data, so it only finds what the test wants it to
+    await this.bridge.catchUp.run();
   }
 
   get url(): string {

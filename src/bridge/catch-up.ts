@@ -1,0 +1,97 @@
+import type { IntercomClient } from '../intercom/client.ts';
+import type { Logger } from '../logger.ts';
+import type { Store } from '../store/store.ts';
+
+/** The topic of the deliveries catch-up puts in the inbox: "sync this conversation". */
+export const CATCH_UP_TOPIC = 'bridge.catch_up';
+const CURSOR_KEY = 'catch_up.updated_since';
+
+export interface CatchUpOptions {
+  intercom: IntercomClient;
+  store: Store;
+  logger: Logger;
+  /** How often to look (ms). */
+  intervalMs: number;
+  /** The first run ever looks back this far (ms); later runs continue from where the last one stopped. */
+  firstLookbackMs?: number;
+  /** Called after deliveries were queued (wakes the worker). */
+  onQueued: () => void;
+  now?: () => number;
+}
+
+/**
+ * Reconciles what webhooks missed: searches Intercom for conversations updated since the last run and queues a
+ * sync of each through the inbox, so catch-up is ordered and deduplicated with webhooks for the same
+ * conversation. Without webhooks (no INTERCOM_CLIENT_SECRET) this alone drives the bridge.
+ */
+export class CatchUp {
+  readonly #o: CatchUpOptions & { firstLookbackMs: number; now: () => number };
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+
+  constructor(options: CatchUpOptions) {
+    this.#o = { firstLookbackMs: 15 * 60_000, now: Date.now, ...options };
+  }
+
+  start(): void {
+    void this.run();
+    this.#timer = setInterval(() => void this.run(), this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** One pass; resolves to how many conversations were queued. Overlapping calls share one pass. */
+  run(): Promise<number> {
+    this.#running ??= this.#pass()
+      .catch((error: unknown) => {
+        this.#o.logger.warn({ err: error }, 'catch-up failed, will try again at the next interval');
+        return 0;
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+
+  async #pass(): Promise<number> {
+    const { intercom, store, logger } = this.#o;
+    const stored = await store.getValue(CURSOR_KEY);
+    const since = stored ? Number(stored) : Math.floor((this.#o.now() - this.#o.firstLookbackMs) / 1000);
+    let newest = since;
+    let queued = 0;
+    for await (const conversation of intercom.conversations.searchAll(
+      { field: 'updated_at', operator: '>', value: since },
+      150,
+    )) {
+      const updatedAt = conversation.updated_at ?? since;
+      newest = Math.max(newest, updatedAt);
+      const fresh = await store.enqueue({
+        // one sync per conversation and version: a repeat of the same update is a duplicate
+        id: `catch-up:${conversation.id}:${updatedAt}`,
+        topic: CATCH_UP_TOPIC,
+        conversationId: conversation.id,
+        createdAt: updatedAt,
+        payload: JSON.stringify({
+          type: 'notification_event',
+          id: `catch-up:${conversation.id}:${updatedAt}`,
+          topic: CATCH_UP_TOPIC,
+          created_at: updatedAt,
+          data: { item: { type: 'conversation', id: conversation.id } },
+        }),
+        receivedAt: this.#o.now(),
+      });
+      if (fresh) queued += 1;
+    }
+    // a little overlap: updates in the same second as the newest one are not missed (repeats are duplicates)
+    await store.setValue(CURSOR_KEY, String(Math.max(since, newest - 2)));
+    if (queued > 0) {
+      logger.info({ queued, since }, 'catch-up queued conversations updated since the last look');
+      this.#o.onQueued();
+    }
+    return queued;
+  }
+}
