@@ -44,7 +44,10 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
   },
 ];
 
-/** The due deliveries that head their queue, with no delivery of the same queue leased. Parameters: now, now, now, limit. */
+/**
+ * The due deliveries that head their queue, with no delivery of the same queue leased. Parameters: now, now, now,
+ * limit. Ordered by the inbox_due index alone, so SQLite stops at `limit` instead of sorting every pending row.
+ */
 export const CLAIMABLE = `
   SELECT id, topic, conversation_id, created_at, received_at, payload, attempts, last_error
   FROM inbox i
@@ -62,5 +65,5 @@ export const CLAIMABLE = `
           OR (earlier.created_at = i.created_at AND earlier.received_at < i.received_at)
           OR (earlier.created_at = i.created_at AND earlier.received_at = i.received_at AND earlier.id < i.id))
     )
-  ORDER BY i.next_attempt_at, i.created_at
+  ORDER BY i.next_attempt_at
   LIMIT ?`;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CLAIMABLE, migrations } from './migrations.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
@@ -12,6 +12,8 @@ type Row = Record<string, SQLInputValue>;
  */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  /** Prepared once, reused: preparing is most of the cost of a small statement. */
+  readonly #statements = new Map<string, StatementSync>();
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
@@ -19,7 +21,7 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
-    this.#db.exec('PRAGMA synchronous = FULL');
+    this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#migrate();
   }
 
@@ -47,6 +49,15 @@ export class SqliteStore implements Store {
     }
   }
 
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #transaction<T>(work: () => T): T {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
@@ -60,30 +71,28 @@ export class SqliteStore implements Store {
   }
 
   async enqueue(d: NewDelivery): Promise<boolean> {
-    const result = this.#db
-      .prepare(
-        `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
+    const result = this.#sql(
+      `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
          ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        d.id,
-        d.topic,
-        d.conversationId,
-        d.conversationId ?? `delivery:${d.id}`,
-        d.createdAt,
-        d.receivedAt,
-        d.payload,
-        d.receivedAt,
-      );
+    ).run(
+      d.id,
+      d.topic,
+      d.conversationId,
+      d.conversationId ?? `delivery:${d.id}`,
+      d.createdAt,
+      d.receivedAt,
+      d.payload,
+      d.receivedAt,
+    );
     return Number(result.changes) === 1;
   }
 
   async claim(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<Delivery[]> {
     const { owner, now, leaseMs, limit } = options;
     return this.#transaction(() => {
-      const rows = this.#db.prepare(CLAIMABLE).all(now, now, now, limit) as Row[];
-      const lease = this.#db.prepare(
+      const rows = this.#sql(CLAIMABLE).all(now, now, now, limit) as Row[];
+      const lease = this.#sql(
         `UPDATE inbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
          WHERE id = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)`,
       );
@@ -96,40 +105,36 @@ export class SqliteStore implements Store {
 
   async complete(id: string): Promise<void> {
     // the payload is no longer needed; the id stays, so a late duplicate is still recognised
-    this.#db
-      .prepare(`UPDATE inbox SET state = 'done', payload = '', lease_owner = NULL, lease_until = NULL WHERE id = ?`)
-      .run(id);
+    this.#sql(`UPDATE inbox SET state = 'done', payload = '', lease_owner = NULL, lease_until = NULL WHERE id = ?`).run(
+      id,
+    );
   }
 
   async retry(id: string, nextAttemptAt: number, error: string): Promise<void> {
-    this.#db
-      .prepare(
-        'UPDATE inbox SET next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?',
-      )
-      .run(nextAttemptAt, error, id);
+    this.#sql(
+      'UPDATE inbox SET next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?',
+    ).run(nextAttemptAt, error, id);
   }
 
   async park(id: string, error: string): Promise<void> {
-    this.#db
-      .prepare(`UPDATE inbox SET state = 'parked', last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`)
-      .run(error, id);
+    this.#sql(
+      `UPDATE inbox SET state = 'parked', last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`,
+    ).run(error, id);
   }
 
   async prune(before: number): Promise<number> {
-    const result = this.#db.prepare(`DELETE FROM inbox WHERE state = 'done' AND received_at < ?`).run(before);
+    const result = this.#sql(`DELETE FROM inbox WHERE state = 'done' AND received_at < ?`).run(before);
     return Number(result.changes);
   }
 
   async inboxStats(now: number) {
-    const row = this.#db
-      .prepare(
-        `SELECT
+    const row = this.#sql(
+      `SELECT
            SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
            SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END) AS parked,
            MIN(CASE WHEN state = 'pending' THEN received_at END) AS oldest
          FROM inbox`,
-      )
-      .get() as Row;
+    ).get() as Row;
     const oldest = row.oldest === null ? null : Number(row.oldest);
     return {
       pending: Number(row.pending ?? 0),
@@ -139,9 +144,9 @@ export class SqliteStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const row = this.#db
-      .prepare('SELECT channel, ts, fingerprint FROM cards WHERE conversation_id = ?')
-      .get(conversationId) as Row | undefined;
+    const row = this.#sql('SELECT channel, ts, fingerprint FROM cards WHERE conversation_id = ?').get(conversationId) as
+      | Row
+      | undefined;
     if (!row) return undefined;
     const card: Card = { conversationId, channel: String(row.channel), ts: String(row.ts) };
     if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
@@ -149,39 +154,37 @@ export class SqliteStore implements Store {
   }
 
   async saveCard(card: Card): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO cards (conversation_id, channel, ts, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
+    this.#sql(
+      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (conversation_id) DO UPDATE SET
            channel = excluded.channel, ts = excluded.ts, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`,
-      )
-      .run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, Date.now());
+    ).run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, Date.now());
   }
 
   async markPartShown(conversationId: string, partId: string): Promise<boolean> {
-    const result = this.#db
-      .prepare('INSERT INTO shown_parts (conversation_id, part_id) VALUES (?, ?) ON CONFLICT DO NOTHING')
-      .run(conversationId, partId);
+    const result = this.#sql(
+      'INSERT INTO shown_parts (conversation_id, part_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    ).run(conversationId, partId);
     return Number(result.changes) === 1;
   }
 
   async isPartShown(conversationId: string, partId: string): Promise<boolean> {
     return (
-      this.#db
-        .prepare('SELECT 1 FROM shown_parts WHERE conversation_id = ? AND part_id = ?')
-        .get(conversationId, partId) !== undefined
+      this.#sql('SELECT 1 FROM shown_parts WHERE conversation_id = ? AND part_id = ?').get(conversationId, partId) !==
+      undefined
     );
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    const row = this.#db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
+    const row = this.#sql('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
     return row ? String(row.value) : undefined;
   }
 
   async setValue(key: string, value: string): Promise<void> {
-    this.#db
-      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
-      .run(key, value);
+    this.#sql('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+      key,
+      value,
+    );
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,193 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { signWebhook } from '../src/intercom/webhooks.ts';
+
+// Webhook intake and processing: WEBHOOKS signed `conversation.user.created` notifications (default 2,000) at
+// CONCURRENCY 50 into the real bridge process (npm start, SQLite file store), with fake Intercom and Slack in
+// another process. Measures the answer Intercom sees (acks/s, p50/p99), end-to-end cards/s until every card is
+// in Slack, lost and duplicated cards, and the bridge's peak RSS; then the same load against a bare node:http
+// server that only checks the HMAC and answers 200. Run with `npm run bench:webhooks`.
+
+const WEBHOOKS = Number(process.env.WEBHOOKS ?? 2000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
+const SECRET = 'bench-client-secret';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pinned = availableParallelism() >= 2 && hasTaskset();
+
+/** Node on a given core when it can be pinned (bridge on 0; fakes and this driver on 1). */
+function node(core: number, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return pinned
+    ? spawn('taskset', ['-c', String(core), process.execPath, ...args], options)
+    : spawn(process.execPath, args, options);
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ask<T>(child: ChildProcess, message: unknown, reply: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type: string }) => {
+      if (m.type !== reply) return;
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.send(message as object);
+  });
+}
+
+async function fire(
+  url: string,
+  bodies: string[],
+): Promise<{ latencies: number[]; ms: number; statuses: Map<number, number> }> {
+  const pool = new Pool(url, { connections: CONCURRENCY });
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const t = performance.now();
+        const res = await pool.request({
+          path: '/intercom/webhooks',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, SECRET) },
+          body,
+        });
+        await res.body.dump();
+        latencies.push(performance.now() - t);
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      }
+    }),
+  );
+  const ms = performance.now() - started;
+  await pool.close();
+  return { latencies: latencies.sort((a, b) => a - b), ms, statuses };
+}
+
+const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+// fakes, seeded with one conversation per webhook
+const fakes = node(1, [join(root, 'bench/support/fakes.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const [ready] = (await once(fakes, 'message')) as [
+  { intercomUrl: string; slackApiUrl: string; slackToken: string; intercomToken: string },
+];
+const { ids } = await ask<{ ids: string[] }>(fakes, { type: 'seed', count: WEBHOOKS }, 'seeded');
+
+// the bridge, as `npm start` runs it
+const dbDir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
+const bridgePort = 3900 + Math.floor(Math.random() * 50);
+// BENCH_CPU_PROFILE=DIR writes a CPU profile of the bridge there (node --cpu-prof)
+const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+const bridge = node(0, [...profile, join(root, 'src/main.ts')], {
+  cwd: dbDir,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: {
+    PATH: process.env.PATH ?? '',
+    SLACK_BOT_TOKEN: ready.slackToken,
+    SLACK_SIGNING_SECRET: 'bench-signing-secret',
+    SLACK_API_URL: ready.slackApiUrl,
+    SLACK_CHANNEL: 'C0BENCH01',
+    INTERCOM_TOKEN: ready.intercomToken,
+    INTERCOM_CLIENT_SECRET: SECRET,
+    INTERCOM_API_URL: ready.intercomUrl,
+    DATABASE_URL: `sqlite:${join(dbDir, 'bridge.db')}`,
+    PORT: String(bridgePort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  },
+});
+await new Promise<void>((resolve, reject) => {
+  const deadline = setTimeout(() => reject(new Error('the bridge did not start')), 20_000);
+  const probe = setInterval(async () => {
+    const ok = await fetch(`http://127.0.0.1:${bridgePort}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) {
+      clearInterval(probe);
+      clearTimeout(deadline);
+      resolve();
+    }
+  }, 100);
+});
+
+const now = Math.floor(Date.now() / 1000);
+const bodies = ids.map((id, i) =>
+  JSON.stringify({
+    type: 'notification_event',
+    app_id: 'wsp1test',
+    id: `notif_bench_${i}_${Date.now()}`,
+    topic: 'conversation.user.created',
+    created_at: now,
+    data: { type: 'notification_event_data', item: { type: 'conversation', id } },
+  }),
+);
+
+const started = performance.now();
+const ours = await fire(`http://127.0.0.1:${bridgePort}`, bodies);
+let stats = { cards: 0, duplicates: 0 };
+const deadline = Date.now() + 180_000;
+while (Date.now() < deadline) {
+  stats = await ask<{ cards: number; duplicates: number }>(fakes, { type: 'stats' }, 'stats');
+  if (stats.cards >= WEBHOOKS) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const e2eMs = performance.now() - started;
+const rss = peakRssMb(bridge.pid);
+bridge.kill('SIGTERM');
+await once(bridge, 'exit');
+fakes.send({ type: 'close' });
+
+// the floor: a bare server that checks the HMAC and answers 200
+const bare = node(0, [join(root, 'bench/support/bare-hmac-server.ts')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { PATH: process.env.PATH ?? '', INTERCOM_CLIENT_SECRET: SECRET },
+});
+const [line] = (await once(bare.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+const barePort = (JSON.parse(String(line)) as { port: number }).port;
+const floor = await fire(`http://127.0.0.1:${barePort}`, bodies);
+bare.kill('SIGTERM');
+
+const acks = (r: { ms: number }) => (WEBHOOKS / r.ms) * 1000;
+const ratio = acks(ours) / acks(floor);
+const lost = WEBHOOKS - stats.cards;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+const rows = [
+  `Webhook benchmark: ${WEBHOOKS} signed webhooks at concurrency ${CONCURRENCY}, Node ${process.versions.node}, ` +
+    (pinned ? 'bridge on core 0, fakes and driver on core 1' : 'not pinned'),
+  '',
+  '| server | acks/s | p50 ms | p99 ms | answers |',
+  '|---|---:|---:|---:|---|',
+  `| the bridge (verify, parse, store, 200) | ${fmt(acks(ours), 0)} | ${fmt(q(ours.latencies, 0.5), 2)} | ${fmt(q(ours.latencies, 0.99), 2)} | ${[...ours.statuses].map(([s, n]) => `${n}×${s}`).join(', ')} |`,
+  `| bare node:http (verify HMAC, 200) | ${fmt(acks(floor), 0)} | ${fmt(q(floor.latencies, 0.5), 2)} | ${fmt(q(floor.latencies, 0.99), 2)} | ${[...floor.statuses].map(([s, n]) => `${n}×${s}`).join(', ')} |`,
+  '',
+  `end to end: ${stats.cards} cards in ${fmt(e2eMs / 1000, 2)} s = ${fmt((stats.cards / e2eMs) * 1000)} cards/s; lost ${lost}, duplicated ${stats.duplicates}`,
+  `bridge peak RSS: ${fmt(rss)} MB`,
+  '',
+  `targets: p99 answer < 50 ms → ${q(ours.latencies, 0.99) < 50 ? 'met' : 'NOT met'}; ratio ≥ 0.5 → ${fmt(ratio, 2)} ${ratio >= 0.5 ? 'met' : 'NOT met'}; ` +
+    `none lost or duplicated → ${lost === 0 && stats.duplicates === 0 ? 'met' : 'NOT met'}; peak RSS < 150 MB → ${rss < 150 ? 'met' : 'NOT met'}`,
+];
+process.stdout.write(`${rows.join('\n')}\n`);
+process.exit(0);
