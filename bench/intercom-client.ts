@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { IntercomClient as OfficialSdk } from 'intercom-client';
 import { Pool } from 'undici';
 import { IntercomClient } from '../src/intercom/client.ts';
+import { canPin, pinSelf } from './support/pinning.ts';
 
 // Throughput and latency of three ways to call Intercom, against one loopback stand-in in another process:
 // this client, the official `intercom-client` SDK (dev dependency, used only here) and a bare undici request
@@ -26,24 +26,15 @@ interface Contender {
   close(): Promise<void>;
 }
 
-const pinned = availableParallelism() >= 2 && hasTaskset();
+const pinned = canPin();
 const serverScript = fileURLToPath(new URL('./support/fixed-intercom.ts', import.meta.url));
 const server = pinned
   ? spawn('taskset', ['-c', '1', process.execPath, serverScript], { stdio: ['ignore', 'pipe', 'inherit'] })
   : spawn(process.execPath, [serverScript], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [firstLine] = (await once(server.stdout, 'data')) as [Buffer];
 const { port } = JSON.parse(String(firstLine)) as { port: number };
-if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+if (pinned) pinSelf(0);
 const url = `http://127.0.0.1:${port}`;
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const ours = new IntercomClient({ token: TOKEN, baseUrl: url });
 const sdk = new OfficialSdk({ token: TOKEN, baseUrl: url });

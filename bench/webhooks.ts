@@ -1,11 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { signWebhook } from '../src/intercom/webhooks.ts';
+import { canPin, pinSelf } from './support/pinning.ts';
 
 // Webhook intake and processing: WEBHOOKS signed `conversation.user.created` notifications (default 2,000) at
 // CONCURRENCY 50 into the real bridge process (npm start, SQLite file store), with fake Intercom and Slack in
@@ -17,22 +18,13 @@ const WEBHOOKS = Number(process.env.WEBHOOKS ?? 2000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
 const SECRET = 'bench-client-secret';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const pinned = availableParallelism() >= 2 && hasTaskset();
+const pinned = canPin();
 
 /** Node on a given core when it can be pinned (bridge on 0; fakes and this driver on 1). */
 function node(core: number, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
   return pinned
     ? spawn('taskset', ['-c', String(core), process.execPath, ...args], options)
     : spawn(process.execPath, args, options);
-}
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function ask<T>(child: ChildProcess, message: unknown, reply: string): Promise<T> {
@@ -86,7 +78,7 @@ function peakRssMb(pid: number | undefined): number {
   return kb / 1024;
 }
 
-if (pinned) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+if (pinned) pinSelf(1);
 
 // fakes, seeded with one conversation per webhook
 const fakes = node(1, [join(root, 'bench/support/fakes.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
