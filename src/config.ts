@@ -51,7 +51,7 @@ const EnvSchema = z.object({
     z.string().regex(/^(\d+\.\d+|Unstable|Preview)$/, 'must be an Intercom API version like 2.14'),
     '2.14',
   ),
-  INTERCOM_TIMEOUT_MS: withDefault(integer('milliseconds per Intercom request', 100, 120_000), '10000'),
+  INTERCOM_TIMEOUT_MS: withDefault(integer('milliseconds per Intercom request', 1_000, 120_000), '10000'),
   INTERCOM_POLL_INTERVAL: withDefault(integer('seconds between catch-up searches of Intercom', 10, 86_400), '300'),
   DATABASE_URL: withDefault(
     z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH, sqlite::memory: or postgres://…'),

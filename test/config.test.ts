@@ -127,7 +127,7 @@ describe('loadConfig', () => {
     ['INTERCOM_API_URL', 'not a url', 'must be an http(s) URL'],
     ['INTERCOM_API_VERSION', 'latest', 'must be an Intercom API version like 2.14'],
     ['INTERCOM_TIMEOUT_MS', 'ten', 'must be a whole number'],
-    ['INTERCOM_TIMEOUT_MS', '50', 'must be at least 100'],
+    ['INTERCOM_TIMEOUT_MS', '500', 'must be at least 1000'],
     ['INTERCOM_POLL_INTERVAL', '5', 'must be at least 10'],
     ['DATABASE_URL', 'mysql://x', 'must be sqlite:PATH, sqlite::memory: or postgres://…'],
     ['PORT', '70000', 'must be at most 65535'],
