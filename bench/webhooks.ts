@@ -9,7 +9,7 @@ import { signWebhook } from '../src/intercom/webhooks.ts';
 import { canPin, pinSelf } from './support/pinning.ts';
 
 // Webhook intake and processing: WEBHOOKS signed `conversation.user.created` notifications (default 2,000) at
-// CONCURRENCY 50 into the real bridge process (npm start, SQLite file store), with fake Intercom and Slack in
+// CONCURRENCY 50 into the real bridge process (src/main.ts with npm start's flags, SQLite file store), with fake Intercom and Slack in
 // another process. Measures the answer Intercom sees (acks/s, p50/p99), end-to-end cards/s until every card is
 // in Slack, lost and duplicated cards, and the bridge's peak RSS; then the same load against a bare node:http
 // server that only checks the HMAC and answers 200. Run with `npm run bench:webhooks`.
@@ -95,7 +95,11 @@ const dbDir = mkdtempSync(join(tmpdir(), 'bridge-bench-'));
 const bridgePort = 3900 + Math.floor(Math.random() * 50);
 // BENCH_CPU_PROFILE=DIR writes a CPU profile of the bridge there (node --cpu-prof)
 const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-const bridge = node(0, [...profile, join(root, 'src/main.ts')], {
+// the same Node flags as `npm start`
+const startScript = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } })
+  .scripts.start;
+const startFlags = startScript.split(/\s+/).filter((arg) => arg.startsWith('--'));
+const bridge = node(0, [...startFlags, ...profile, join(root, 'src/main.ts')], {
   cwd: dbDir,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: {
@@ -111,6 +115,8 @@ const bridge = node(0, [...profile, join(root, 'src/main.ts')], {
     PORT: String(bridgePort),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // BRIDGE_NODE_OPTIONS passes V8/Node flags to the bridge, e.g. to try heap settings
+    NODE_OPTIONS: process.env.BRIDGE_NODE_OPTIONS ?? '',
   },
 });
 await new Promise<void>((resolve, reject) => {
