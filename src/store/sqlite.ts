@@ -14,6 +14,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   /** Prepared once, reused: preparing is most of the cost of a small statement. */
   readonly #statements = new Map<string, StatementSync>();
+  readonly #pending: Array<{ delivery: NewDelivery; resolve: (fresh: boolean) => void; reject: (e: unknown) => void }> =
+    [];
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
@@ -70,22 +72,41 @@ export class SqliteStore implements Store {
     }
   }
 
-  async enqueue(d: NewDelivery): Promise<boolean> {
-    const result = this.#sql(
+  /**
+   * Deliveries that arrive together are written in one transaction (one WAL commit instead of one each): each
+   * caller still hears back only once its row is committed, one event-loop turn later at most.
+   */
+  enqueue(d: NewDelivery): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ delivery: d, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flushEnqueued());
+    });
+  }
+
+  #flushEnqueued(): void {
+    const batch = this.#pending.splice(0);
+    if (batch.length === 0) return;
+    const insert = this.#sql(
       `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
          ON CONFLICT (id) DO NOTHING`,
-    ).run(
-      d.id,
-      d.topic,
-      d.conversationId,
-      d.conversationId ?? `delivery:${d.id}`,
-      d.createdAt,
-      d.receivedAt,
-      d.payload,
-      d.receivedAt,
     );
-    return Number(result.changes) === 1;
+    let fresh: boolean[];
+    try {
+      fresh = this.#transaction(() =>
+        batch.map(({ delivery: d }) => {
+          const key = d.conversationId ?? `delivery:${d.id}`;
+          const args = [d.id, d.topic, d.conversationId, key, d.createdAt, d.receivedAt, d.payload, d.receivedAt];
+          return Number(insert.run(...args).changes) === 1;
+        }),
+      );
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      item.resolve(fresh[i] === true);
+    });
   }
 
   async claim(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<Delivery[]> {
@@ -188,7 +209,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    this.#flushEnqueued(); // nothing accepted is dropped on the way out
+    this.#db.close();
   }
 }
 

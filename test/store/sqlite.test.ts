@@ -63,6 +63,33 @@ describe('SqliteStore', () => {
     await second.close();
   });
 
+  it('writes deliveries that arrive together in one go, each told whether it was new', async () => {
+    const store = new SqliteStore(':memory:');
+    const d = (id: string) => ({ id, topic: 't', conversationId: 'c', createdAt: 1, payload: '{}', receivedAt: 1 });
+    const results = await Promise.all([store.enqueue(d('a')), store.enqueue(d('b')), store.enqueue(d('a'))]);
+    expect(results).toEqual([true, true, false]);
+    expect((await store.inboxStats(1)).pending).toBe(2);
+    // closing with a write still queued commits it first
+    const late = store.enqueue(d('c'));
+    await store.close();
+    await expect(late).resolves.toBe(true);
+  });
+
+  it('a failed batch fails every caller in it, and the next batch goes on', async () => {
+    const file = tempFile();
+    const store = new SqliteStore(file);
+    const d = (id: string) => ({ id, topic: 't', conversationId: null, createdAt: 1, payload: '{}', receivedAt: 1 });
+    const blocker = new DatabaseSync(file);
+    blocker.exec('PRAGMA busy_timeout = 0');
+    blocker.exec('BEGIN EXCLUSIVE');
+    const failed = await Promise.allSettled([store.enqueue(d('x')), store.enqueue(d('y'))]);
+    blocker.exec('ROLLBACK');
+    blocker.close();
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await store.enqueue(d('x'))).toBe(true);
+    await store.close();
+  }, 20_000);
+
   it('openStore refuses what it cannot open, plainly', () => {
     expect(() => openStore('postgres://u@localhost/db')).toThrow(/PostgreSQL, which this version does not support yet/);
     expect(() => openStore('mysql://x')).toThrow(/must be sqlite:PATH/);
