@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cursorPaginate, pagePaginate } from '../../src/intercom/pagination.ts';
 
+const byItems = <T>(page: { items: T[] }) => page.items;
+
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
@@ -15,7 +17,7 @@ describe('cursorPaginate', () => {
         cursors.push(after);
         const n = after ? Number(after) : 0;
         return { items: [n, n + 1], pages: n < 4 ? { next: { starting_after: String(n + 2) } } : {} };
-      }),
+      }, byItems),
     );
     expect(items).toEqual([0, 1, 2, 3, 4, 5]);
     expect(cursors).toEqual([undefined, '2', '4']);
@@ -27,13 +29,15 @@ describe('cursorPaginate', () => {
       cursorPaginate(async () => {
         calls += 1;
         return { items: [calls], pages: { next: { starting_after: 'same' } } };
-      }),
+      }, byItems),
     );
     expect(items).toEqual([1, 2]);
   });
 
   it('treats a link-style next (a URL) as the end of cursor pages', async () => {
-    const items = await collect(cursorPaginate(async () => ({ items: ['a'], pages: { next: 'https://x/next' } })));
+    const items = await collect(
+      cursorPaginate(async () => ({ items: ['a'], pages: { next: 'https://x/next' } }), byItems),
+    );
     expect(items).toEqual(['a']);
   });
 });
@@ -45,14 +49,14 @@ describe('pagePaginate', () => {
       pagePaginate(async (page) => {
         pages.push(page);
         return { items: [`p${page}`], pages: { total_pages: 3 } };
-      }),
+      }, byItems),
     );
     expect(items).toEqual(['p1', 'p2', 'p3']);
     expect(pages).toEqual([1, 2, 3]);
   });
 
   it('without total_pages stops at the first empty page', async () => {
-    const items = await collect(pagePaginate(async (page) => ({ items: page < 3 ? [page] : [] })));
+    const items = await collect(pagePaginate(async (page) => ({ items: page < 3 ? [page] : [], pages: {} }), byItems));
     expect(items).toEqual([1, 2]);
   });
 });

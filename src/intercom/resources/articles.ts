@@ -22,10 +22,10 @@ export class ArticlesApi extends Resource {
   }
 
   listAll(perPage?: number, options?: CallOptions) {
-    return pagePaginate(async (page) => {
-      const result = await this.list({ page, perPage }, options);
-      return { items: result.data, pages: result.pages };
-    });
+    return pagePaginate(
+      (page) => this.list({ page, perPage }, options),
+      (result) => result.data,
+    );
   }
 
   get(id: string, options?: CallOptions) {

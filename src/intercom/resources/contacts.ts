@@ -51,10 +51,10 @@ export class ContactsApi extends Resource {
   }
 
   searchAll(query: SearchQuery, perPage?: number, options?: CallOptions) {
-    return cursorPaginate(async (startingAfter) => {
-      const page = await this.search(query, { perPage, startingAfter }, options);
-      return { items: page.data, pages: page.pages };
-    });
+    return cursorPaginate(
+      (startingAfter) => this.search(query, { perPage, startingAfter }, options),
+      (page) => page.data,
+    );
   }
 
   /** A note on the contact (not on a conversation); `adminId` becomes its author. */
@@ -83,10 +83,10 @@ export class ContactsApi extends Resource {
   }
 
   listAllNotes(contactId: string, perPage?: number, options?: CallOptions) {
-    return pagePaginate(async (page) => {
-      const result = await this.listNotes(contactId, { page, perPage }, options);
-      return { items: result.data, pages: result.pages };
-    });
+    return pagePaginate(
+      (page) => this.listNotes(contactId, { page, perPage }, options),
+      (result) => result.data,
+    );
   }
 
   tag(contactId: string, tagId: string, options?: CallOptions) {

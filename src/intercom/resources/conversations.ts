@@ -21,10 +21,10 @@ export class ConversationsApi extends Resource {
   }
 
   listAll(perPage?: number, options?: CallOptions) {
-    return cursorPaginate(async (startingAfter) => {
-      const page = await this.list({ perPage, startingAfter }, options);
-      return { items: page.conversations, pages: page.pages };
-    });
+    return cursorPaginate(
+      (startingAfter) => this.list({ perPage, startingAfter }, options),
+      (page) => page.conversations,
+    );
   }
 
   /** The conversation with its most recent parts (Intercom returns at most 500). */
@@ -54,10 +54,10 @@ export class ConversationsApi extends Resource {
   }
 
   searchAll(query: SearchQuery, perPage?: number, options?: CallOptions) {
-    return cursorPaginate(async (startingAfter) => {
-      const page = await this.search(query, { perPage, startingAfter }, options);
-      return { items: page.conversations, pages: page.pages };
-    });
+    return cursorPaginate(
+      (startingAfter) => this.search(query, { perPage, startingAfter }, options),
+      (page) => page.conversations,
+    );
   }
 
   /** A reply the customer sees, sent as the admin. */

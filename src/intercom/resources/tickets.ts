@@ -100,9 +100,9 @@ export class TicketsApi extends Resource {
   }
 
   searchAll(query: SearchQuery, perPage?: number, options?: CallOptions) {
-    return cursorPaginate(async (startingAfter) => {
-      const page = await this.search(query, { perPage, startingAfter }, options);
-      return { items: page.tickets, pages: page.pages };
-    });
+    return cursorPaginate(
+      (startingAfter) => this.search(query, { perPage, startingAfter }, options),
+      (page) => page.tickets,
+    );
   }
 }
