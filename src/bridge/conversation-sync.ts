@@ -128,8 +128,9 @@ export class ConversationSync {
       await store.saveCard(card);
     }
 
+    const shown = await store.shownParts(conversationId);
     for (const part of parts) {
-      if (await store.isPartShown(conversationId, part.id)) continue;
+      if (shown.has(part.id)) continue;
       await slack.postThreadLine(card.channel, card.ts, await this.#partLine(part, conversation));
       await store.markPartShown(conversationId, part.id);
     }

@@ -189,11 +189,9 @@ export class SqliteStore implements Store {
     return Number(result.changes) === 1;
   }
 
-  async isPartShown(conversationId: string, partId: string): Promise<boolean> {
-    return (
-      this.#sql('SELECT 1 FROM shown_parts WHERE conversation_id = ? AND part_id = ?').get(conversationId, partId) !==
-      undefined
-    );
+  async shownParts(conversationId: string): Promise<Set<string>> {
+    const rows = this.#sql('SELECT part_id FROM shown_parts WHERE conversation_id = ?').all(conversationId) as Row[];
+    return new Set(rows.map((row) => String(row.part_id)));
   }
 
   async getValue(key: string): Promise<string | undefined> {

@@ -38,8 +38,8 @@ export interface Store {
   /** Records that a part was shown in the thread; false if it already was (so nothing is shown twice). */
   markPartShown(conversationId: string, partId: string): Promise<boolean>;
 
-  /** Whether a part was already shown in the thread. */
-  isPartShown(conversationId: string, partId: string): Promise<boolean>;
+  /** The parts a conversation's thread has already shown (one read, however long the conversation). */
+  shownParts(conversationId: string): Promise<Set<string>>;
 
   /** Small named values that must survive a restart (e.g. the catch-up cursor). */
   getValue(key: string): Promise<string | undefined>;

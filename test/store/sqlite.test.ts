@@ -59,7 +59,7 @@ describe('SqliteStore', () => {
       { id: 'notif_a', attempts: 2 },
     ]);
     expect(await second.getCard('42')).toEqual({ conversationId: '42', channel: 'C1', ts: '1.2' });
-    expect(await second.isPartShown('42', 'p1')).toBe(true);
+    expect((await second.shownParts('42')).has('p1')).toBe(true);
     await second.close();
   });
 
