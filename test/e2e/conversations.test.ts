@@ -242,10 +242,13 @@ describe('the thread follows the conversation', () => {
       priority: 'priority',
       conversation_rating: { rating: 5, remark: 'great help' },
     });
-    const priority = h.notification('conversation.priority.updated', { type: 'conversation', id });
+    // explicit times: the worker orders a conversation's events by created_at, and a second boundary crossed
+    // between building two notifications would otherwise reorder them
+    const at = Math.floor(Date.now() / 1000);
+    const priority = h.notification('conversation.priority.updated', { type: 'conversation', id }, { created_at: at });
     await h.webhook(priority);
-    await h.webhook(h.notification('conversation.rating.added', { type: 'conversation', id }));
-    await h.webhook({ ...priority, id: `${priority.id}-again`, delivery_attempts: 2 });
+    await h.webhook(h.notification('conversation.rating.added', { type: 'conversation', id }, { created_at: at + 1 }));
+    await h.webhook({ ...priority, id: `${priority.id}-again`, created_at: at + 2, delivery_attempts: 2 });
     await h.drained();
     h.intercom.conversations.delete(id);
     await h.webhook(h.notification('conversation.deleted', { type: 'conversation', id }));
