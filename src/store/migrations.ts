@@ -42,6 +42,11 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
     version: 2,
     statements: ['ALTER TABLE cards ADD COLUMN fingerprint TEXT'],
   },
+  {
+    // clicks, reactions and thread replies name the Slack message, not the conversation
+    version: 3,
+    statements: ['CREATE INDEX cards_message ON cards (channel, ts)'],
+  },
 ];
 
 /**

@@ -25,6 +25,11 @@ export class SqliteStore implements Store {
     if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#migrate();
+    // one process per file, so any lease found at start belongs to a process that died: its work is due now,
+    // not when the lease would have run out
+    this.#db.exec(
+      "UPDATE inbox SET lease_owner = NULL, lease_until = NULL WHERE state = 'pending' AND lease_owner IS NOT NULL",
+    );
   }
 
   /** Schema versions applied, oldest first. */
@@ -170,6 +175,17 @@ export class SqliteStore implements Store {
       | undefined;
     if (!row) return undefined;
     const card: Card = { conversationId, channel: String(row.channel), ts: String(row.ts) };
+    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
+    return card;
+  }
+
+  async cardAt(channel: string, ts: string): Promise<Card | undefined> {
+    const row = this.#sql('SELECT conversation_id, fingerprint FROM cards WHERE channel = ? AND ts = ?').get(
+      channel,
+      ts,
+    ) as Row | undefined;
+    if (!row) return undefined;
+    const card: Card = { conversationId: String(row.conversation_id), channel, ts };
     if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
     return card;
   }

@@ -32,6 +32,9 @@ export interface Store {
   /** The Slack card of a conversation, if one was posted. */
   getCard(conversationId: string): Promise<Card | undefined>;
 
+  /** The card posted as this Slack message (a click, a reaction or a thread reply names the message). */
+  cardAt(channel: string, ts: string): Promise<Card | undefined>;
+
   /** Records (or moves) the card of a conversation. */
   saveCard(card: Card): Promise<void>;
 

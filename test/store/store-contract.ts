@@ -126,6 +126,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    it('finds a card by its Slack message, and only where it is now', async () => {
+      await store.saveCard({ conversationId: 'c9', channel: 'C1', ts: '1700000000.000100' });
+      await store.saveCard({ conversationId: 'c8', channel: 'C1', ts: '1700000000.000200', fingerprint: 'f' });
+      expect(await store.cardAt('C1', '1700000000.000200')).toEqual({
+        conversationId: 'c8',
+        channel: 'C1',
+        ts: '1700000000.000200',
+        fingerprint: 'f',
+      });
+      await store.saveCard({ conversationId: 'c9', channel: 'C2', ts: '1700000009.000100' });
+      expect(await store.cardAt('C1', '1700000000.000100')).toBeUndefined();
+      expect((await store.cardAt('C2', '1700000009.000100'))?.conversationId).toBe('c9');
+      expect(await store.cardAt('C2', '1700000000.000200')).toBeUndefined();
+    });
+
     it('remembers which parts a thread has shown', async () => {
       expect((await store.shownParts('c1')).has('p1')).toBe(false);
       expect(await store.markPartShown('c1', 'p1')).toBe(true);
