@@ -51,6 +51,8 @@ export interface IntercomHttpOptions {
   logger?: Logger | undefined;
   /** Slowing down when X-RateLimit-Remaining runs low: on by default, `false` turns it off. */
   pacing?: false | PacerOptions | undefined;
+  /** Told about every attempt (status undefined when no answer came), e.g. to count requests. */
+  onAttempt?: ((attempt: { method: string; path: string; status: number | undefined; ms: number }) => void) | undefined;
   /** Clock and randomness, injectable so tests never depend on wall time. */
   now?: (() => number) | undefined;
   random?: (() => number) | undefined;
@@ -77,7 +79,16 @@ export interface RequestSpec<S extends z.ZodType> {
 
 /** Builds a path, percent-encoding every interpolated id: path`/conversations/${id}/reply`. */
 export function path(strings: TemplateStringsArray, ...ids: Array<string | number>): string {
-  return strings.reduce((out, s, i) => out + s + (i < ids.length ? encodeURIComponent(String(ids[i])) : ''), '');
+  return strings.reduce((out, s, i) => out + s + (i < ids.length ? segment(String(ids[i])) : ''), '');
+}
+
+/**
+ * An id as one path segment. `.` and `..` are refused: URL resolution would walk up the path with them, even
+ * percent-encoded (`%2E%2E` counts as `..`), and no Intercom id looks like that.
+ */
+function segment(id: string): string {
+  if (id === '.' || id === '..') throw new RangeError(`"${id}" is not an Intercom id`);
+  return encodeURIComponent(id);
 }
 
 /**
@@ -94,6 +105,7 @@ export class IntercomHttp {
   readonly #timeoutMs: number;
   readonly #idempotentRetry: RetryPolicy;
   readonly #writeRetry: RetryPolicy;
+  readonly #onAttempt: IntercomHttpOptions['onAttempt'];
   readonly #log: Logger | undefined;
   readonly #debug: boolean;
   readonly #now: () => number;
@@ -120,6 +132,7 @@ export class IntercomHttp {
     this.#debug = options.logger?.isLevelEnabled('debug') ?? false;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#onAttempt = options.onAttempt;
     this.#pacer = options.pacing === false ? undefined : new RateLimitPacer({ now: this.#now, ...options.pacing });
   }
 
@@ -145,11 +158,17 @@ export class IntercomHttp {
     for (let retry = 0; ; retry++) {
       const paced = this.#pacer?.acquire(signal);
       if (paced) await paced;
-      const started = this.#debug ? performance.now() : 0;
+      const started = performance.now();
       const outcome = await this.#attempt(request, label, spec.schema, timeoutMs, signal);
-      if (this.#debug) {
-        const ms = Math.round(performance.now() - started);
-        this.#log?.debug({ method: label.method, path: label.path, status: outcome.status, ms }, 'intercom request');
+      if (this.#debug || this.#onAttempt) {
+        const ms = performance.now() - started;
+        this.#onAttempt?.({ method: label.method, path: label.path, status: outcome.status, ms });
+        if (this.#debug) {
+          this.#log?.debug(
+            { method: label.method, path: label.path, status: outcome.status, ms: Math.round(ms) },
+            'intercom request',
+          );
+        }
       }
       if (outcome.ok) return outcome.value;
 

@@ -226,7 +226,7 @@ export const Conversation = z.object({
   priority: str,
   admin_assignee_id: opt(Id),
   team_assignee_id: opt(Id),
-  tags: opt(z.object({ tags: listOf(Tag) })),
+  tags: opt(z.object({ tags: listOf(Tag.extend({ applied_at: num, applied_by: opt(Reference) })) })),
   conversation_rating: opt(z.object({ rating: num, remark: str, teammate: opt(Reference) })),
   source: opt(
     z.object({

@@ -344,6 +344,28 @@ describe('pagination against the fake', () => {
     expect(tickets).toHaveLength(3);
   });
 
+  it('sends ticket assignments, optional actors and the default reply type as Intercom expects', async () => {
+    const type = fake.addTicketType({ name: 'Bug' });
+    const contact = fake.addContact({ email: 'x@y.test' });
+    const ticket = await client.tickets.create({
+      ticketTypeId: String(type.id),
+      contact: { email: 'x@y.test' },
+      assignment: { adminAssigneeId: '991' },
+    });
+    expect(fake.calls('POST', '/tickets').at(-1)?.body).toEqual({
+      ticket_type_id: String(type.id),
+      contacts: [{ email: 'x@y.test' }],
+      assignment: { admin_assignee_id: '991' },
+    });
+    expect(ticket.contacts?.contacts[0]?.id).toBe(String(contact.id));
+    const states = (type.ticket_states as { data: Array<{ id: string }> }).data;
+    await client.tickets.updateState(ticket.id, { stateId: String(states[1]?.id) });
+    expect(fake.calls('PUT', `/tickets/${ticket.id}`).at(-1)?.body).toEqual({ ticket_state_id: String(states[1]?.id) });
+    fake.addAdmin({ name: 'Ann', email: 'ann@x.test', id: '991' });
+    await client.tickets.reply(ticket.id, { adminId: '991', body: 'On it' });
+    expect(fake.calls('POST', `/tickets/${ticket.id}/reply`).at(-1)?.body).toMatchObject({ message_type: 'comment' });
+  });
+
   it('walks every page of a page-number list', async () => {
     for (let i = 0; i < 23; i++) fake.addArticle({ title: `Article ${i}` });
     const articles = await collect(client.articles.listAll(10));
