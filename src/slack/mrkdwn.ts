@@ -1,4 +1,5 @@
 import { Parser } from 'htmlparser2';
+import { escapeHtml, paragraphs } from '../intercom/html.ts';
 
 // Everything that comes from Intercom (customer text above all) is untrusted: before it enters mrkdwn, `&`, `<`
 // and `>` are escaped, so `<!channel>`, `<@U…>` or `<https://evil|bank>` show as text. Links are only ever
@@ -10,6 +11,13 @@ export function escapeMrkdwn(text: string): string {
 }
 
 export const CUT_SUFFIX = '… (open in Intercom)';
+
+/** The first `max` UTF-16 units of `text`, without splitting a surrogate pair (for ids and values, no suffix). */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? max - 1 : max;
+  return text.slice(0, end);
+}
 
 /** Cuts `text` to at most `max` characters, ending with `suffix` when it had to cut. */
 export function truncate(text: string, max: number, suffix = CUT_SUFFIX): string {
@@ -33,7 +41,14 @@ export function isWebUrl(url: string | null | undefined): url is string {
 export function link(url: string | null | undefined, label: string): string {
   const text = escapeMrkdwn(label.replace(/[|]/g, '¦')).trim();
   if (!isWebUrl(url)) return text;
-  const target = escapeMrkdwn(url).replace(/\|/g, '%7C');
+  // what the URL parser itself ignores (outer spaces and controls, inner tabs and line breaks) goes, so it
+  // cannot break the link's brackets; the rest is kept as written
+  let start = 0;
+  let end = url.length;
+  while (start < end && (url[start] ?? '') <= ' ') start += 1;
+  while (end > start && (url[end - 1] ?? '') <= ' ') end -= 1;
+  const bare = url.slice(start, end).replace(/[\t\n\r]/g, '');
+  const target = escapeMrkdwn(bare).replace(/\|/g, '%7C');
   return text && text !== target ? `<${target}|${text}>` : `<${target}>`;
 }
 
@@ -61,6 +76,8 @@ export function htmlToMrkdwn(html: string): string {
   const lists: Array<{ ordered: boolean; n: number }> = [];
   const marks: Array<{ mark: string; start: number }> = [];
   const anchors: Array<{ href: string | undefined; start: number }> = [];
+  // tags the parser really opened: at the end of unfinished input it reports closes it never opened
+  const open: string[] = [];
   const newline = (count: number) => {
     const trailing = out.length - out.replace(/\n*$/, '').length;
     if (out.trim() !== '' && trailing < count) out += '\n'.repeat(count - trailing);
@@ -69,6 +86,7 @@ export function htmlToMrkdwn(html: string): string {
   const parser = new Parser(
     {
       onopentag(name, attributes) {
+        open.push(name);
         if (SKIP.has(name)) skipDepth += 1;
         if (skipDepth) return;
         if (BLOCK.has(name)) newline(2);
@@ -102,6 +120,9 @@ export function htmlToMrkdwn(html: string): string {
         out += escapeMrkdwn(/(^|\n| )$/.test(out) ? shown.trimStart() : shown);
       },
       onclosetag(name) {
+        const at = open.lastIndexOf(name);
+        if (at === -1) return;
+        open.length = at;
         if (SKIP.has(name)) {
           skipDepth = Math.max(0, skipDepth - 1);
           return;
@@ -160,8 +181,45 @@ function decodeBasicEntities(text: string): string {
 }
 
 function tidy(text: string): string {
-  return text
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    text
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+      // a lone surrogate from Intercom's JSON is not text Slack accepts
+      .toWellFormed()
+  );
+}
+
+/**
+ * A message a person wrote in Slack as Intercom HTML (for a note): links stay links, mentions of people and
+ * channels read as @id and #name, Slack's escapes are undone and the rest is escaped as HTML text.
+ */
+export function slackTextToHtml(text: string): string {
+  let html = '';
+  let last = 0;
+  for (const match of text.matchAll(/<([^<>]*)>/g)) {
+    html += escapeHtml(unescapeSlack(text.slice(last, match.index)));
+    html += slackEntityToHtml(match[1] ?? '');
+    last = match.index + match[0].length;
+  }
+  html += escapeHtml(unescapeSlack(text.slice(last)));
+  return paragraphs(html);
+}
+
+function slackEntityToHtml(entity: string): string {
+  const [target = '', label] = entity.split('|', 2);
+  const shown = unescapeSlack(label ?? '');
+  if (target.startsWith('@')) return escapeHtml(`@${shown || target.slice(1)}`);
+  if (target.startsWith('#')) return escapeHtml(`#${shown || target.slice(1)}`);
+  // <!here>, <!subteam^S1|@support>, <!date^…|fallback>: the label is what Slack would show
+  if (target.startsWith('!')) return escapeHtml(shown || `@${target.slice(1).split('^')[0]}`);
+  const url = unescapeSlack(target);
+  const linkable = url.startsWith('mailto:') || isWebUrl(url);
+  if (!linkable) return escapeHtml(shown || url);
+  return `<a href="${escapeHtml(url)}">${escapeHtml(shown || url.replace(/^mailto:/, ''))}</a>`;
+}
+
+function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

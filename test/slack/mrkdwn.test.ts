@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CUT_SUFFIX, escapeMrkdwn, htmlToMrkdwn, isWebUrl, link, slackDate, truncate } from '../../src/slack/mrkdwn.ts';
+import {
+  CUT_SUFFIX,
+  escapeMrkdwn,
+  htmlToMrkdwn,
+  isWebUrl,
+  link,
+  slackDate,
+  slackTextToHtml,
+  truncate,
+} from '../../src/slack/mrkdwn.ts';
 
 describe('escapeMrkdwn', () => {
   it('escapes exactly &, < and >', () => {
@@ -90,5 +99,29 @@ describe('links, truncation and dates', () => {
 
   it('formats dates the Slack way with a readable fallback', () => {
     expect(slackDate(1_700_000_000)).toBe('<!date^1700000000^{date_short_pretty} {time}|2023-11-14 22:13 UTC>');
+  });
+});
+
+describe('slackTextToHtml (a Slack message as an Intercom note)', () => {
+  it('keeps links, names mentions, undoes Slack escapes and escapes HTML', () => {
+    expect(slackTextToHtml('See <https://x.io/a?b=1&amp;c=2|the doc> &amp; <mailto:a@b.io|a@b.io>')).toBe(
+      '<p>See <a href="https://x.io/a?b=1&amp;c=2">the doc</a> &amp; <a href="mailto:a@b.io">a@b.io</a></p>',
+    );
+    expect(slackTextToHtml('<@U123> <#C9|support> <!here> <!subteam^S1|@team> 1 &lt; 2')).toBe(
+      '<p>@U123 #support @here @team 1 &lt; 2</p>',
+    );
+    expect(slackTextToHtml('<javascript:alert(1)|click>\n\nnext')).toBe('<p>click</p><p>next</p>');
+    expect(slackTextToHtml('   ')).toBe('');
+  });
+
+  it('never produces markup other than paragraphs, breaks and http(s)/mailto links', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const html = slackTextToHtml(text);
+        const rest = html.replace(/<\/?p>|<br>|<a href="(https?:|mailto:)[^"<>]*">|<\/a>/g, '');
+        expect(rest).not.toMatch(/[<>]/);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

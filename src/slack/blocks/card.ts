@@ -7,7 +7,7 @@ export type { CardData } from '../../bridge/model.ts';
 export const LIMITS = { header: 150, section: 3000, button: 75, blocks: 50, contextElements: 10 } as const;
 
 /** Kinds of card buttons; an action id is `<kind>:<conversation id>`, stable across card updates. */
-export const CARD_ACTIONS = ['reply', 'note', 'assign', 'close', 'reopen', 'snooze'] as const;
+export const CARD_ACTIONS = ['reply', 'note', 'assign', 'tag', 'close', 'reopen', 'snooze'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];
 
 export function cardActionId(kind: CardAction, conversationId: string): string {
@@ -24,7 +24,7 @@ export function parseCardActionId(actionId: string): { kind: CardAction; convers
 type Block = Record<string, unknown>;
 
 /** The card of a conversation: header, who, the first message, attachments, status line and buttons. */
-export function buildCard(card: CardData): { text: string; blocks: Block[] } {
+export function buildCard(card: CardData, options: { actions?: boolean } = {}): { text: string; blocks: Block[] } {
   const who = card.contact.name ?? card.contact.email ?? 'a customer';
   const title = firstLine(card.subject) || firstLine(card.bodyHtml) || `Conversation ${card.conversationId}`;
   const blocks: Block[] = [
@@ -36,7 +36,7 @@ export function buildCard(card: CardData): { text: string; blocks: Block[] } {
   const files = card.attachments.filter((a) => a.url).map((a) => `📎 ${link(a.url, a.name || 'attachment')}`);
   if (files.length) blocks.push(section(truncate(files.join('\n'), LIMITS.section)));
   blocks.push(statusContext(card));
-  if (!card.deleted) blocks.push(actions(card));
+  if (!card.deleted && options.actions !== false) blocks.push(actions(card));
   return {
     text: truncate(`New conversation from ${escapeMrkdwn(who)}: ${escapeMrkdwn(title)}`, LIMITS.section),
     blocks: blocks.slice(0, LIMITS.blocks),
@@ -87,6 +87,7 @@ function actions(card: CardData): Block {
     button('reply', 'Reply', { style: 'primary' }),
     button('note', 'Note'),
     button('assign', 'Assign'),
+    button('tag', 'Tag'),
   ];
   if (card.state === 'closed') elements.push(button('reopen', 'Reopen'));
   else {

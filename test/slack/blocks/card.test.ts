@@ -49,12 +49,20 @@ describe('buildCard', () => {
   });
 
   it('offers buttons that fit the state, with stable action ids carrying the conversation id', () => {
-    expect(buttons(base)).toEqual(['Reply', 'Note', 'Assign', 'Snooze', 'Close', 'Open in Intercom']);
-    expect(buttons({ ...base, state: 'closed' })).toEqual(['Reply', 'Note', 'Assign', 'Reopen', 'Open in Intercom']);
+    expect(buttons(base)).toEqual(['Reply', 'Note', 'Assign', 'Tag', 'Snooze', 'Close', 'Open in Intercom']);
+    expect(buttons({ ...base, state: 'closed' })).toEqual([
+      'Reply',
+      'Note',
+      'Assign',
+      'Tag',
+      'Reopen',
+      'Open in Intercom',
+    ]);
     expect(buttons({ ...base, state: 'snoozed', snoozedUntil: 1_700_100_000, intercomUrl: null })).toEqual([
       'Reply',
       'Note',
       'Assign',
+      'Tag',
       'Reopen',
       'Close',
     ]);
@@ -67,6 +75,7 @@ describe('buildCard', () => {
       'reply:503',
       'note:503',
       'assign:503',
+      'tag:503',
       'snooze:503',
       'close:503',
       'open:503',

@@ -1,0 +1,317 @@
+import type { types, ViewStateValue } from '@slack/bolt';
+import { z } from 'zod';
+import type { Contact, TicketType, TicketTypeAttribute } from '../../intercom/schemas.ts';
+import { cut, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { FIELD, MAX_MESSAGE, tagInputs } from './modals.ts';
+
+type Block = types.KnownBlock;
+type ViewValues = Record<string, Record<string, ViewStateValue | undefined> | undefined>;
+
+export const CONTACT_CALLBACK = { note: 'contact_note', tag: 'contact_tag', ticket: 'ticket_create' } as const;
+
+export const CONTACT_FIELD = { contact: 'contact', ticketType: 'ticket_type' } as const;
+
+/**
+ * What the `/intercom` modals carry in private_metadata: where to confirm (the response URL of the command or
+ * button that opened it, else the user's DM), and for tickets the type shown and what to prefill and link.
+ */
+export const ContactModalContext = z.object({
+  responseUrl: z.string().optional(),
+  channel: z.string().optional(),
+  typeId: z.string().optional(),
+  conversationId: z.string().optional(),
+  title: z.string().optional(),
+  description: z.string().optional(),
+});
+export type ContactModalContext = z.infer<typeof ContactModalContext>;
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+/** A contact picked in the select: `id:<contact id>`, or `email:<address>` when prefilled from the command. */
+export function contactOptionValue(contact: { id: string } | { email: string }): string {
+  return 'id' in contact ? `id:${contact.id}` : `email:${contact.email}`;
+}
+
+export function parseContactOption(value: string | undefined): { id: string } | { email: string } | undefined {
+  if (value?.startsWith('id:') && value.length > 3) return { id: value.slice(3) };
+  if (value?.startsWith('email:') && value.includes('@')) return { email: value.slice(6) };
+  return undefined;
+}
+
+/** Options for the contact select: matching contacts as "Name (email)". */
+export function contactOptions(contacts: readonly Contact[]) {
+  return {
+    options: contacts.slice(0, 100).map((c) => ({
+      text: plain(
+        truncate(c.name ? `${c.name}${c.email ? ` (${c.email})` : ''}` : (c.email ?? `Contact ${c.id}`), 75, '…'),
+      ),
+      value: contactOptionValue({ id: c.id }),
+    })),
+  };
+}
+
+function contactBlock(initial?: { text: string; value: string }): Block {
+  return {
+    type: 'input',
+    block_id: CONTACT_FIELD.contact,
+    label: plain('Contact'),
+    element: {
+      type: 'external_select',
+      action_id: CONTACT_FIELD.contact,
+      min_query_length: 2,
+      placeholder: plain('Type a name or an email'),
+      ...(initial ? { initial_option: { text: plain(truncate(initial.text, 75, '…')), value: initial.value } } : {}),
+    },
+  };
+}
+
+function modal(callbackId: string, context: ContactModalContext, title: string, submit: string, blocks: Block[]) {
+  return {
+    type: 'modal' as const,
+    callback_id: callbackId,
+    private_metadata: JSON.stringify(context),
+    title: plain(title),
+    submit: plain(submit),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+type Initial = { text: string; value: string } | undefined;
+
+export function contactNoteModal(context: ContactModalContext, contact: Initial) {
+  return modal(CONTACT_CALLBACK.note, context, 'Note on a contact', 'Add note', [
+    contactBlock(contact),
+    {
+      type: 'input',
+      block_id: FIELD.message,
+      label: plain('Note'),
+      hint: plain('Teammates see it on the contact in Intercom; the contact does not.'),
+      element: { type: 'plain_text_input', action_id: FIELD.message, multiline: true, max_length: MAX_MESSAGE },
+    },
+  ]);
+}
+
+export function contactTagModal(context: ContactModalContext, contact: Initial) {
+  return modal(CONTACT_CALLBACK.tag, context, 'Tag a contact', 'Tag', [contactBlock(contact), ...tagInputs()]);
+}
+
+/** The attributes a teammate fills in when creating a ticket of this type (files cannot be sent from Slack). */
+export function creatableAttributes(type: TicketType): TicketTypeAttribute[] {
+  return (type.ticket_type_attributes ?? [])
+    .filter((a) => !a.archived && a.visible_on_create !== false && a.data_type !== 'files')
+    .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+}
+
+// a Map: an attribute named `constructor` or `__proto__` must not find Object.prototype's members
+const DEFAULT_LABELS = new Map([
+  ['_default_title_', 'Title'],
+  ['_default_description_', 'Description'],
+]);
+
+function listOptions(attribute: TicketTypeAttribute): Array<{ id: string; label: string }> {
+  const input = (attribute.input_options ?? {}) as {
+    list_options?: Array<{ id?: unknown; label?: unknown; archived?: unknown }>;
+    list_items?: unknown;
+  };
+  if (Array.isArray(input.list_options)) {
+    return input.list_options
+      .filter((o) => o.archived !== true && o.id !== undefined && typeof o.label === 'string')
+      .map((o) => ({ id: String(o.id), label: String(o.label) }));
+  }
+  if (typeof input.list_items === 'string') {
+    return input.list_items
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .map((item) => ({ id: item, label: item }));
+  }
+  return [];
+}
+
+const attributeBlockId = (attribute: TicketTypeAttribute) => `attr:${attribute.id}`;
+const VALUE = 'value';
+
+/** One input per attribute, each data type as the Slack input that fits it; required ones are not optional. */
+export function attributeBlocks(
+  type: TicketType,
+  prefill: { title?: string | undefined; description?: string | undefined },
+): Block[] {
+  const blocks: Block[] = [];
+  for (const attribute of creatableAttributes(type)) {
+    const label = plain(truncate(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, 2000, '…'));
+    const base = {
+      type: 'input' as const,
+      block_id: attributeBlockId(attribute),
+      label,
+      optional: !attribute.required_to_create,
+      ...(attribute.description ? { hint: plain(truncate(attribute.description, 2000, '…')) } : {}),
+    };
+    const multiline =
+      attribute.name === '_default_description_' ||
+      (attribute.input_options as { multiline?: unknown } | undefined)?.multiline === true;
+    const initial =
+      attribute.name === '_default_title_'
+        ? prefill.title
+        : attribute.name === '_default_description_'
+          ? prefill.description
+          : undefined;
+    switch (attribute.data_type) {
+      case 'integer':
+      case 'decimal':
+        blocks.push({
+          ...base,
+          element: { type: 'number_input', action_id: VALUE, is_decimal_allowed: attribute.data_type === 'decimal' },
+        });
+        break;
+      case 'boolean':
+        blocks.push({
+          ...base,
+          optional: true,
+          element: { type: 'checkboxes', action_id: VALUE, options: [{ text: plain('Yes'), value: 'true' }] },
+        });
+        break;
+      case 'list': {
+        const options = listOptions(attribute).slice(0, 100);
+        if (options.length === 0) continue;
+        blocks.push({
+          ...base,
+          element: {
+            type: 'static_select',
+            action_id: VALUE,
+            options: options.map((o) => ({ text: plain(truncate(o.label, 75, '…')), value: cut(o.id, 150) })),
+          },
+        });
+        break;
+      }
+      case 'datetime':
+        blocks.push({ ...base, element: { type: 'datetimepicker', action_id: VALUE } });
+        break;
+      default:
+        blocks.push({
+          ...base,
+          element: {
+            type: 'plain_text_input',
+            action_id: VALUE,
+            multiline,
+            max_length: multiline ? 3000 : 255,
+            ...(initial ? { initial_value: truncate(initial, multiline ? 3000 : 255, '…') } : {}),
+          },
+        });
+    }
+  }
+  return blocks;
+}
+
+/**
+ * The ticket modal. Without a type it asks for one first (choosing it redraws the modal with that type's fields,
+ * keeping what was already entered); `typeId` in the context says which fields are shown.
+ */
+export function ticketModal(context: ContactModalContext, contact: Initial, type?: TicketType) {
+  const typeBlock: Block = {
+    type: 'input',
+    block_id: CONTACT_FIELD.ticketType,
+    dispatch_action: true,
+    label: plain('Ticket type'),
+    element: {
+      type: 'external_select',
+      action_id: CONTACT_FIELD.ticketType,
+      min_query_length: 0,
+      placeholder: plain('Choose a type'),
+      ...(type ? { initial_option: { text: plain(truncate(type.name ?? type.id, 75, '…')), value: type.id } } : {}),
+    },
+  };
+  const blocks: Block[] = [contactBlock(contact), typeBlock];
+  if (context.conversationId) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `Linked to conversation ${escapeMrkdwn(context.conversationId)} in Intercom.` },
+      ],
+    });
+  }
+  if (type) blocks.push(...attributeBlocks(type, context));
+  else blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Choose a type to see its fields.' }] });
+  return modal(
+    CONTACT_CALLBACK.ticket,
+    fitMetadata({ ...context, typeId: type?.id }),
+    'Create ticket',
+    'Create',
+    blocks.slice(0, 100),
+  );
+}
+
+/** Slack allows 3,000 characters of private_metadata: a long message's description gives way first, then its title. */
+function fitMetadata(context: ContactModalContext): ContactModalContext {
+  const fitted = { ...context };
+  for (const field of ['description', 'title'] as const) {
+    const over = JSON.stringify(fitted).length - 3000;
+    const text = fitted[field];
+    if (over <= 0) break;
+    // escaping can make the JSON longer than the text: cut with room to spare
+    if (text) fitted[field] = cut(text, Math.max(0, text.length - over - 20)) || undefined;
+  }
+  return fitted;
+}
+
+/** Options for the ticket type select. */
+export function ticketTypeOptions(query: string, types: readonly TicketType[]) {
+  const wanted = query.trim().toLowerCase();
+  return {
+    options: types
+      .filter((t) => !wanted || (t.name ?? '').toLowerCase().includes(wanted))
+      .slice(0, 100)
+      .map((t) => ({
+        text: plain(truncate(`${t.name ?? t.id}${t.category ? ` · ${t.category}` : ''}`, 75, '…')),
+        value: t.id,
+      })),
+  };
+}
+
+/** The attribute values entered, by attribute name, or errors by block id (required, numbers). */
+export function readAttributes(
+  type: TicketType,
+  values: ViewValues,
+): { attributes: Record<string, string | number | boolean>; errors: Record<string, string> } {
+  // no prototype: an attribute named `__proto__` is kept as a value like any other
+  const attributes: Record<string, string | number | boolean> = Object.create(null);
+  const errors: Record<string, string> = {};
+  for (const attribute of creatableAttributes(type)) {
+    const blockId = attributeBlockId(attribute);
+    const state = values[blockId]?.[VALUE];
+    let value: string | number | boolean | undefined;
+    switch (attribute.data_type) {
+      case 'integer':
+      case 'decimal': {
+        const text = typeof state?.value === 'string' ? state.value.trim() : undefined;
+        if (text) {
+          const n = Number(text);
+          if (!Number.isFinite(n) || (attribute.data_type === 'integer' && !Number.isInteger(n))) {
+            errors[blockId] = attribute.data_type === 'integer' ? 'Enter a whole number.' : 'Enter a number.';
+            continue;
+          }
+          value = n;
+        }
+        break;
+      }
+      case 'boolean':
+        value = (state?.selected_options ?? []).some((o) => o.value === 'true');
+        break;
+      case 'list':
+        value = state?.selected_option?.value;
+        break;
+      case 'datetime':
+        value = typeof state?.selected_date_time === 'number' ? state.selected_date_time : undefined;
+        break;
+      default:
+        value = (typeof state?.value === 'string' ? state.value.trim() : '') || undefined;
+    }
+    if (value === undefined) {
+      if (attribute.required_to_create && attribute.data_type !== 'boolean')
+        errors[blockId] = 'Required for this ticket type.';
+      continue;
+    }
+    attributes[attribute.name] = value;
+  }
+  return { attributes, errors };
+}

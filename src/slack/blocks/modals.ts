@@ -1,0 +1,235 @@
+import type { types } from '@slack/bolt';
+import { z } from 'zod';
+import type { Admin, Tag, Team } from '../../intercom/schemas.ts';
+import { cut, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+
+type Block = types.KnownBlock;
+
+/** What every triage modal carries in private_metadata: the conversation, and the card it was opened from. */
+export const ModalContext = z.object({ conversationId: z.string().min(1), channel: z.string(), cardTs: z.string() });
+export type ModalContext = z.infer<typeof ModalContext>;
+
+export const CALLBACK = {
+  reply: 'triage_reply',
+  note: 'triage_note',
+  assign: 'triage_assign',
+  snooze: 'triage_snooze',
+  tag: 'triage_tag',
+} as const;
+
+/** Block and action ids of the modals' inputs (a block holds one input whose action id is the same). */
+export const FIELD = {
+  message: 'message',
+  assignee: 'assignee',
+  when: 'when',
+  at: 'at',
+  tags: 'tags',
+  newTag: 'new_tag',
+} as const;
+
+/** Slack caps plain_text_input at 3000 characters; long replies belong in Intercom itself. */
+export const MAX_MESSAGE = 3000;
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+
+function modal(callbackId: string, context: ModalContext, title: string, submit: string, blocks: Block[]) {
+  return {
+    type: 'modal' as const,
+    callback_id: callbackId,
+    private_metadata: JSON.stringify(context),
+    title: plain(title),
+    submit: plain(submit),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+function about(title: string | undefined): Block[] {
+  return title
+    ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(title)}*`, 3000) }] }]
+    : [];
+}
+
+/** Reply and note share one modal; it says plainly which one it is, because a reply reaches the customer. */
+export function messageModal(kind: 'reply' | 'note', context: ModalContext, title?: string) {
+  const reply = kind === 'reply';
+  return modal(
+    CALLBACK[kind],
+    context,
+    reply ? 'Reply to customer' : 'Internal note',
+    reply ? 'Send reply' : 'Add note',
+    [
+      ...about(title),
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: reply
+            ? ':warning: *The customer will see this.* It is sent as a reply from your Intercom teammate account.'
+            : ':lock: *Only teammates see this.* It is added as an internal note; the customer is not told.',
+        },
+      },
+      {
+        type: 'input',
+        block_id: FIELD.message,
+        label: plain(reply ? 'Reply' : 'Note'),
+        element: {
+          type: 'plain_text_input',
+          action_id: FIELD.message,
+          multiline: true,
+          max_length: MAX_MESSAGE,
+          focus_on_load: true,
+        },
+      },
+    ],
+  );
+}
+
+export function assignModal(context: ModalContext, title?: string) {
+  return modal(CALLBACK.assign, context, 'Assign conversation', 'Assign', [
+    ...about(title),
+    {
+      type: 'input',
+      block_id: FIELD.assignee,
+      label: plain('Assign to'),
+      element: {
+        type: 'external_select',
+        action_id: FIELD.assignee,
+        min_query_length: 0,
+        placeholder: plain('Me, a teammate, a team or nobody'),
+      },
+    },
+  ]);
+}
+
+export const SNOOZE_CHOICES = [
+  { value: 'hour', text: 'For 1 hour' },
+  { value: 'tomorrow', text: 'Until tomorrow at 9:00 (your time)' },
+  { value: 'monday', text: 'Until next Monday at 9:00 (your time)' },
+  { value: 'custom', text: 'Until the date and time below' },
+] as const;
+
+export function snoozeModal(context: ModalContext, title?: string) {
+  const options = SNOOZE_CHOICES.map((c) => ({ text: plain(c.text), value: c.value }));
+  return modal(CALLBACK.snooze, context, 'Snooze conversation', 'Snooze', [
+    ...about(title),
+    {
+      type: 'input',
+      block_id: FIELD.when,
+      label: plain('Snooze'),
+      element: { type: 'radio_buttons', action_id: FIELD.when, options, initial_option: options[0] },
+    },
+    {
+      type: 'input',
+      block_id: FIELD.at,
+      optional: true,
+      label: plain('Date and time'),
+      element: { type: 'datetimepicker', action_id: FIELD.at },
+    },
+  ]);
+}
+
+export function tagModal(context: ModalContext, title?: string) {
+  return modal(CALLBACK.tag, context, 'Tag conversation', 'Tag', [...about(title), ...tagInputs()]);
+}
+
+/** Existing tags (searched as you type) and a new tag's name: the tag modals of conversations and contacts. */
+export function tagInputs(): Block[] {
+  return [
+    {
+      type: 'input',
+      block_id: FIELD.tags,
+      optional: true,
+      label: plain('Tags'),
+      element: {
+        type: 'multi_external_select',
+        action_id: FIELD.tags,
+        min_query_length: 0,
+        placeholder: plain('Existing tags'),
+      },
+    },
+    {
+      type: 'input',
+      block_id: FIELD.newTag,
+      optional: true,
+      label: plain('New tag'),
+      hint: plain('Created in Intercom if no tag has this name yet.'),
+      element: { type: 'plain_text_input', action_id: FIELD.newTag, max_length: 190 },
+    },
+  ];
+}
+
+/** What a modal turns into when its opener may not act in Intercom: the reason, and no submit button. */
+export function refusalModal(title: string, reason: string) {
+  return {
+    type: 'modal' as const,
+    title: plain(truncate(title, 24, '…')),
+    close: plain('Close'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(reason), 3000) } }],
+  };
+}
+
+/** Slack's limits on an options answer: 100 options, 75 characters of text, 150 of value. */
+const MAX_OPTIONS = 100;
+
+function option(text: string, value: string) {
+  return { text: plain(truncate(text, 75, '…')), value: cut(value, 150) };
+}
+
+function matching(query: string) {
+  const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  return (...texts: Array<string | null | undefined>) => {
+    const haystack = texts.filter(Boolean).join(' ').toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  };
+}
+
+/** Options for the assignee select: me and nobody first, then teammates and teams matching what was typed. */
+export function assigneeOptions(query: string, admins: readonly Admin[], teams: readonly Team[]) {
+  const match = matching(query);
+  const quick = [option('Me', 'me'), option('Nobody (unassign)', 'nobody')].filter((o) => match(o.text.text));
+  const people = admins
+    .filter((a) => match(a.name, a.email))
+    .sort(byName)
+    .map((a) => option(a.email ? `${a.name ?? a.email} (${a.email})` : (a.name ?? a.id), `admin:${a.id}`));
+  const groups = teams
+    .filter((t) => match(t.name))
+    .sort(byName)
+    .map((t) => option(t.name ?? `Team ${t.id}`, `team:${t.id}`));
+  const option_groups = [
+    { label: plain('Quick'), options: quick },
+    { label: plain('Teammates'), options: people },
+    { label: plain('Teams'), options: groups },
+  ];
+  let room = MAX_OPTIONS;
+  for (const group of option_groups) {
+    group.options = group.options.slice(0, room);
+    room -= group.options.length;
+  }
+  return { option_groups: option_groups.filter((g) => g.options.length > 0) };
+}
+
+/** Options for the tag select: tags whose name matches what was typed, by name. */
+export function tagOptions(query: string, tags: readonly Tag[]) {
+  const match = matching(query);
+  return {
+    options: tags
+      .filter((t) => t.name && match(t.name))
+      .sort(byName)
+      .slice(0, MAX_OPTIONS)
+      .map((t) => option(t.name ?? t.id, t.id)),
+  };
+}
+
+function byName(a: { name?: string | null | undefined }, b: { name?: string | null | undefined }): number {
+  return (a.name ?? '').localeCompare(b.name ?? '');
+}
+
+/** Reads an assignee option value back; undefined for anything we did not offer. */
+export function parseAssignee(
+  value: string | undefined,
+): 'me' | 'nobody' | { type: 'admin' | 'team'; id: string } | undefined {
+  if (value === 'me' || value === 'nobody') return value;
+  const match = /^(admin|team):(\d+)$/.exec(value ?? '');
+  return match ? { type: match[1] as 'admin' | 'team', id: match[2] as string } : undefined;
+}
