@@ -59,6 +59,23 @@ const EnvSchema = z.object({
   ),
   PORT: withDefault(integer('the HTTP port', 0, 65_535), '3000'),
   HOST: withDefault(z.string(), '0.0.0.0'),
+  THREAD_MESSAGES: withDefault(z.enum(['note', 'off'], { error: 'must be note or off' }), 'note'),
+  REACTIONS: withDefault(z.enum(['on', 'off'], { error: 'must be on or off' }), 'on'),
+  ADMIN_OVERRIDES: optional(
+    z.string().transform((text, ctx) => {
+      const map = new Map<string, string>();
+      for (const entry of text.split(/[,\s]+/).filter(Boolean)) {
+        const match = /^([UW][A-Z0-9]{2,})=(\d+)$/.exec(entry);
+        if (match?.[1] && match[2]) map.set(match[1], match[2]);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `has "${entry}", not SLACK_USER_ID=INTERCOM_ADMIN_ID like U0123ABCD=991`,
+          });
+      }
+      return map;
+    }),
+  ),
   LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
   LOG_PRETTY: withDefault(z.stringbool({ error: 'must be true or false' }), 'false'),
 });
@@ -100,6 +117,14 @@ export interface Config {
     readonly timeoutMs: number;
     /** Seconds between catch-up searches for conversations whose webhooks never came. */
     readonly pollIntervalSeconds: number;
+  };
+  readonly triage: {
+    /** What a message written in a card's thread does: becomes an internal note, or nothing. */
+    readonly threadMessages: 'note' | 'off';
+    /** Whether 👀 and ✅ on a card assign and close. */
+    readonly reactions: boolean;
+    /** Slack user id → Intercom admin id, for people whose emails differ between the two. */
+    readonly adminOverrides: ReadonlyMap<string, string>;
   };
   readonly databaseUrl: string;
   readonly http: { readonly port: number; readonly host: string };
@@ -144,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalSeconds: e.INTERCOM_POLL_INTERVAL,
     },
     routesFile: e.ROUTES_FILE,
+    triage: {
+      threadMessages: e.THREAD_MESSAGES,
+      reactions: e.REACTIONS === 'on',
+      adminOverrides: e.ADMIN_OVERRIDES ?? new Map(),
+    },
     databaseUrl: e.DATABASE_URL,
     http: { port: e.PORT, host: e.HOST },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },

@@ -35,6 +35,24 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.log).toEqual({ level: 'info', pretty: false });
     expect(config.slack.appToken).toBeUndefined();
+    expect(config.triage).toEqual({ threadMessages: 'note', reactions: true, adminOverrides: new Map() });
+  });
+
+  it('reads the triage settings, with overrides as a map of Slack user to Intercom admin', () => {
+    const config = loadConfig({
+      ...valid,
+      THREAD_MESSAGES: 'off',
+      REACTIONS: 'off',
+      ADMIN_OVERRIDES: 'U0123ABCD=991, W0999ZZZZ=12',
+    });
+    expect(config.triage).toEqual({
+      threadMessages: 'off',
+      reactions: false,
+      adminOverrides: new Map([
+        ['U0123ABCD', '991'],
+        ['W0999ZZZZ', '12'],
+      ]),
+    });
   });
 
   it('reads every variable', () => {
@@ -134,6 +152,9 @@ describe('loadConfig', () => {
     ['PORT', '3.5', 'must be a whole number'],
     ['LOG_LEVEL', 'loud', 'must be one of fatal, error, warn, info, debug, trace, silent'],
     ['LOG_PRETTY', 'maybe', 'must be true or false'],
+    ['THREAD_MESSAGES', 'reply', 'must be note or off'],
+    ['REACTIONS', 'yes', 'must be on or off'],
+    ['ADMIN_OVERRIDES', 'U0123ABCD=991,alice=992', 'has "alice=992", not SLACK_USER_ID=INTERCOM_ADMIN_ID'],
   ])('%s=%s is named with the reason', (name, value, reason) => {
     const lines = problems({ ...valid, [name]: value });
     expect(lines).toHaveLength(1);

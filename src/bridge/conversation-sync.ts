@@ -41,6 +41,9 @@ export function conversationIdOf(notification: Notification): string | null {
   return null;
 }
 
+/** A queued "bring this conversation up to date", e.g. after a teammate changed it from Slack. */
+export const SYNC_TOPIC = 'bridge.sync';
+
 export type Router = (facts: RouteFacts) => Promise<RouteDecision>;
 
 export interface ConversationSyncDeps {
@@ -77,8 +80,15 @@ export class ConversationSync {
     await this.sync(conversationId, notification);
   }
 
-  /** Syncs one conversation; `cause` (the webhook, if any) adds the lines for events that are not parts. */
-  async sync(conversationId: string, cause?: Notification): Promise<void> {
+  /**
+   * Syncs one conversation; `cause` (the webhook, if any) adds the lines for events that are not parts.
+   * `channel` posts a conversation that has no card there instead of routing it (someone asked for it in Slack).
+   */
+  async sync(
+    conversationId: string,
+    cause?: Notification,
+    options: { channel?: string | undefined } = {},
+  ): Promise<void> {
     const { store, slack, logger } = this.#d;
     let conversation: Conversation;
     try {
@@ -93,29 +103,35 @@ export class ConversationSync {
     const parts = conversationParts(conversation).filter((p) => lineKind(p) !== undefined);
 
     let card = await store.getCard(conversationId);
+    const shown = await store.shownParts(conversationId);
     if (!card) {
       const { directory } = this.#d;
-      const decision = await this.#d
-        .route({
-          conversation,
-          contact,
-          adminName: (id) => directory.adminName(id),
-          teamName: (id) => directory.teamName(id),
-          company: (id) => directory.company(id),
-        })
-        .catch((error: unknown) => {
-          throw fromIntercomError(error);
-        });
+      const decision: RouteDecision = options.channel
+        ? { channel: options.channel, rule: 'posted from Slack' }
+        : await this.#d
+            .route({
+              conversation,
+              contact,
+              adminName: (id) => directory.adminName(id),
+              teamName: (id) => directory.teamName(id),
+              company: (id) => directory.company(id),
+            })
+            .catch((error: unknown) => {
+              throw fromIntercomError(error);
+            });
       if ('drop' in decision) {
         logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
         return;
       }
-      const { ts } = await slack.postCard(decision.channel, data);
-      card = { conversationId, channel: decision.channel, ts, fingerprint };
+      card = await this.#newCard(conversationId, decision.channel, data, shown);
+      card = { ...card, fingerprint: card.fingerprint ?? fingerprint };
       await store.saveCard(card);
       logger.info({ conversationId, channel: decision.channel, rule: decision.rule }, 'card posted');
-      await this.#skipEarlierParts(conversationId, card.channel, card.ts, parts);
-    } else if (card.fingerprint !== fingerprint) {
+      await this.#skipEarlierParts(conversationId, card, parts, shown);
+      // tags already on the conversation are on the card; only ones applied from now on get a line
+      for (const key of tagKeys(conversation)) await this.#mark(conversationId, key, shown);
+    }
+    if (card.fingerprint !== fingerprint) {
       try {
         await slack.updateCard(card.channel, card.ts, data);
       } catch (error) {
@@ -128,29 +144,111 @@ export class ConversationSync {
       await store.saveCard(card);
     }
 
-    const shown = await store.shownParts(conversationId);
     for (const part of parts) {
       if (shown.has(part.id)) continue;
-      await slack.postThreadLine(card.channel, card.ts, await this.#partLine(part, conversation));
-      await store.markPartShown(conversationId, part.id);
+      await this.#postLine(conversationId, card, part.id, await this.#partLine(part, conversation), shown);
     }
-    if (cause) await this.#eventLine(cause, conversation, contact, card);
+    await this.#tagLines(conversation, shown, card);
+    if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
+  }
+
+  /**
+   * Posts a conversation's first card — unless an earlier attempt already did and crashed before recording it:
+   * a marker written before posting says an attempt was made, and then the channel is searched for the card by
+   * its message metadata. Without this, a crash in that instant would leave two cards.
+   */
+  async #newCard(conversationId: string, channel: string, data: CardData, shown: Set<string>) {
+    const marker = `posting-card:${channel}`;
+    if (shown.has(marker)) {
+      const ts = await this.#d.slack.findCard(channel, conversationId);
+      if (ts) {
+        this.#d.logger.warn({ conversationId, channel }, 'found the card an interrupted attempt posted: using it');
+        // an unknown fingerprint makes the sync update it to what it should show now
+        return { conversationId, channel, ts, fingerprint: '' };
+      }
+    }
+    await this.#mark(conversationId, marker, shown);
+    const { ts } = await this.#d.slack.postCard(channel, data);
+    return { conversationId, channel, ts, fingerprint: undefined as string | undefined };
+  }
+
+  /**
+   * Posts one thread line at most once: `pending:<key>` is recorded before posting and `<key>` after, and a line
+   * still pending from an interrupted attempt is looked for in the thread (by its metadata) before posting again.
+   */
+  async #postLine(
+    conversationId: string,
+    card: { channel: string; ts: string },
+    key: string,
+    line: ThreadLine,
+    shown: Set<string>,
+  ): Promise<void> {
+    if (shown.has(key)) return;
+    const pending = `pending:${key}`;
+    if (shown.has(pending) && (await this.#d.slack.findThreadLine(card.channel, card.ts, key))) {
+      await this.#mark(conversationId, key, shown);
+      return;
+    }
+    await this.#mark(conversationId, pending, shown);
+    await this.#d.slack.postThreadLine(card.channel, card.ts, line, key);
+    await this.#mark(conversationId, key, shown);
+  }
+
+  async #mark(conversationId: string, key: string, shown: Set<string>): Promise<void> {
+    if (shown.has(key)) return;
+    await this.#d.store.markPartShown(conversationId, key);
+    shown.add(key);
+  }
+
+  /**
+   * Tags are not conversation parts, so a tag applied since the last sync is found by its (tag, applied_at)
+   * key instead: from a webhook, from catch-up or after a click in Slack, the line appears once.
+   */
+  async #tagLines(conversation: Conversation, shown: Set<string>, card: { channel: string; ts: string }) {
+    const fresh = (conversation.tags?.tags ?? []).filter((t) => !shown.has(tagKey(t)));
+    const byActor = new Map<string, typeof fresh>();
+    for (const tag of fresh) {
+      const actor = tag.applied_by?.type === 'admin' ? tag.applied_by.id : '';
+      byActor.set(actor, [...(byActor.get(actor) ?? []), tag]);
+    }
+    for (const [actorId, tags] of byActor) {
+      const names = tags.map((t) => t.name).filter(Boolean);
+      if (names.length) {
+        const actor = await this.#d.directory.adminName(actorId);
+        const key = `tags:${tags.map(tagKey).join(',')}`;
+        await this.#postLine(conversation.id, card, key, { kind: 'tag', actor, detail: names.join(', ') }, shown);
+      }
+      for (const tag of tags) await this.#mark(conversation.id, tagKey(tag), shown);
+    }
+  }
+
+  /** What the conversation's card shows right now, for a preview; Intercom's errors are thrown as they are. */
+  async cardData(conversationId: string): Promise<CardData> {
+    const conversation = await this.#d.intercom.conversations.get(conversationId);
+    return this.#cardData(conversation, await this.#contact(conversation));
   }
 
   /** A new card for a conversation with a long history shows only the latest parts, and says so. */
-  async #skipEarlierParts(conversationId: string, channel: string, ts: string, parts: ConversationPart[]) {
+  async #skipEarlierParts(
+    conversationId: string,
+    card: { channel: string; ts: string },
+    parts: ConversationPart[],
+    shown: Set<string>,
+  ) {
     const earlier = parts.slice(0, Math.max(0, parts.length - this.#maxBackfill));
     if (earlier.length === 0) return;
-    await this.#d.slack.postThreadLine(channel, ts, { kind: 'earlier', actor: null, detail: String(earlier.length) });
-    for (const part of earlier) await this.#d.store.markPartShown(conversationId, part.id);
+    const line: ThreadLine = { kind: 'earlier', actor: null, detail: String(earlier.length) };
+    await this.#postLine(conversationId, card, 'earlier', line, shown);
+    for (const part of earlier) await this.#mark(conversationId, part.id, shown);
   }
 
-  /** Events that are not conversation parts (priority, rating, tags) get a line of their own, once. */
+  /** Events that are neither parts nor tags (priority, rating) get a line of their own, once. */
   async #eventLine(
     cause: Notification,
     conversation: Conversation,
     contact: Contact | undefined,
     card: { channel: string; ts: string },
+    shown: Set<string>,
   ) {
     let line: ThreadLine | undefined;
     if (cause.topic === 'conversation.priority.updated') {
@@ -158,21 +256,16 @@ export class ConversationSync {
     } else if (cause.topic === 'conversation.rating.added' && conversation.conversation_rating?.rating) {
       const { rating, remark } = conversation.conversation_rating;
       line = { kind: 'rating', actor: contact?.name ?? null, detail: `${rating}/5${remark ? `: “${remark}”` : ''}` };
-    } else if (cause.topic === 'conversation_part.tag.created') {
-      const item = cause.data.item as { tags?: { tags?: Array<{ name?: string }> } | Array<{ name?: string }> };
-      const tags = Array.isArray(item.tags) ? item.tags : (item.tags?.tags ?? []);
-      const names = tags.map((t) => t.name).filter(Boolean);
-      if (names.length) line = { kind: 'tag', actor: null, detail: names.join(', ') };
     }
-    if (line && (await this.#d.store.markPartShown(conversation.id, `event:${cause.id}`))) {
-      await this.#d.slack.postThreadLine(card.channel, card.ts, line);
-    }
+    if (line) await this.#postLine(conversation.id, card, `event:${cause.id}`, line, shown);
   }
 
   async #deleted(conversationId: string): Promise<void> {
     const card = await this.#d.store.getCard(conversationId);
-    if (!card || !(await this.#d.store.markPartShown(conversationId, 'event:deleted'))) return;
-    await this.#d.slack.postThreadLine(card.channel, card.ts, { kind: 'deleted', actor: null });
+    if (!card) return;
+    const shown = await this.#d.store.shownParts(conversationId);
+    if (shown.has('event:deleted')) return;
+    await this.#postLine(conversationId, card, 'event:deleted', { kind: 'deleted', actor: null }, shown);
     this.#d.logger.info({ conversationId }, 'conversation deleted in Intercom');
   }
 
@@ -271,6 +364,16 @@ export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined
     default:
       return undefined;
   }
+}
+
+type AppliedTag = NonNullable<Conversation['tags']>['tags'][number];
+
+function tagKey(tag: AppliedTag): string {
+  return `tag:${tag.id}:${tag.applied_at ?? 0}`;
+}
+
+function tagKeys(conversation: Conversation): string[] {
+  return (conversation.tags?.tags ?? []).map(tagKey);
 }
 
 function attachmentsOf(part: ConversationPart) {

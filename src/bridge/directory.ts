@@ -1,41 +1,51 @@
 import type { IntercomClient } from '../intercom/client.ts';
 import { IntercomApiError } from '../intercom/errors.ts';
-import type { Company } from '../intercom/schemas.ts';
+import type { Admin, Company, Tag, Team, TicketType } from '../intercom/schemas.ts';
 
-/** A list of names from Intercom, reloaded when stale or when an unknown id shows up (at most every `missMs`). */
-class NameList {
-  readonly #load: () => Promise<Map<string, string>>;
+/**
+ * A whole list from Intercom (admins, teams, tags), held in memory and reloaded when stale, or when something
+ * asked for is missing and the last load is older than `missMs` (a teammate added a minute ago). Concurrent
+ * readers share one load.
+ */
+class CachedList<T> {
+  readonly #load: () => Promise<T[]>;
   readonly #ttlMs: number;
   readonly #missMs: number;
   readonly #now: () => number;
-  #names: Map<string, string> | undefined;
+  #items: T[] | undefined;
   #at = 0;
+  #loading: Promise<T[]> | undefined;
 
-  constructor(load: () => Promise<Map<string, string>>, ttlMs: number, missMs: number, now: () => number) {
+  constructor(load: () => Promise<T[]>, options: { ttlMs: number; missMs: number; now: () => number }) {
     this.#load = load;
-    this.#ttlMs = ttlMs;
-    this.#missMs = missMs;
-    this.#now = now;
+    this.#ttlMs = options.ttlMs;
+    this.#missMs = options.missMs;
+    this.#now = options.now;
   }
 
-  async get(id: string): Promise<string | null> {
+  /** The list; reloaded first when stale, or when `has` says it lacks what the caller needs. */
+  async get(has: (items: T[]) => boolean = () => true): Promise<T[]> {
     const age = this.#now() - this.#at;
-    if (!this.#names || age >= this.#ttlMs || (!this.#names.has(id) && age >= this.#missMs)) {
-      this.#names = await this.#load();
-      this.#at = this.#now();
-    }
-    return this.#names.get(id) ?? null;
+    if (this.#items && age < this.#ttlMs && (age < this.#missMs || has(this.#items))) return this.#items;
+    this.#loading ??= this.#load().finally(() => {
+      this.#loading = undefined;
+    });
+    this.#items = await this.#loading;
+    this.#at = this.#now();
+    return this.#items;
   }
 }
 
 /**
- * Names for the ids Intercom sends (admins, teams, companies) and the workspace id, cached: teammates change
- * rarely, and every card needs several names.
+ * Names and lists Intercom knows (admins, teams, tags, companies) and the workspace id, cached: teammates
+ * change rarely, every card needs several names, and a Slack modal must open before Intercom could answer.
  */
 export class Directory {
   readonly #intercom: IntercomClient;
-  readonly #admins: NameList;
-  readonly #teams: NameList;
+  readonly #admins: CachedList<Admin>;
+  readonly #teams: CachedList<Team>;
+  readonly #tags: CachedList<Tag>;
+  readonly #ticketTypes: CachedList<TicketType>;
   readonly #companies = new Map<string, { at: number; company: Company | null }>();
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -45,27 +55,59 @@ export class Directory {
     this.#intercom = intercom;
     this.#ttlMs = options.ttlMs ?? 5 * 60_000;
     this.#now = options.now ?? Date.now;
-    const missMs = options.missMs ?? 30_000;
-    this.#admins = new NameList(
-      async () => new Map((await intercom.admins.list()).map((a) => [a.id, a.name ?? a.email ?? `Admin ${a.id}`])),
-      this.#ttlMs,
-      missMs,
-      this.#now,
-    );
-    this.#teams = new NameList(
-      async () => new Map((await intercom.teams.list()).map((t) => [t.id, t.name ?? `Team ${t.id}`])),
-      this.#ttlMs,
-      missMs,
-      this.#now,
-    );
+    const cache = { ttlMs: this.#ttlMs, missMs: options.missMs ?? 30_000, now: this.#now };
+    this.#admins = new CachedList(() => intercom.admins.list(), cache);
+    this.#teams = new CachedList(() => intercom.teams.list(), cache);
+    this.#tags = new CachedList(() => intercom.tags.list(), cache);
+    this.#ticketTypes = new CachedList(() => intercom.ticketTypes.list(), cache);
   }
 
-  adminName(id: string | null | undefined): Promise<string | null> {
-    return id && id !== '0' ? this.#admins.get(id) : Promise.resolve(null);
+  async adminName(id: string | null | undefined): Promise<string | null> {
+    if (!id || id === '0') return null;
+    const admin = (await this.#admins.get((all) => all.some((a) => a.id === id))).find((a) => a.id === id);
+    return admin ? (admin.name ?? admin.email ?? `Admin ${admin.id}`) : null;
   }
 
-  teamName(id: string | null | undefined): Promise<string | null> {
-    return id && id !== '0' ? this.#teams.get(id) : Promise.resolve(null);
+  async teamName(id: string | null | undefined): Promise<string | null> {
+    if (!id || id === '0') return null;
+    const team = (await this.#teams.get((all) => all.some((t) => t.id === id))).find((t) => t.id === id);
+    return team ? (team.name ?? `Team ${team.id}`) : null;
+  }
+
+  /** The teammate with this email (Intercom compares emails case-insensitively, and so do we). */
+  async adminByEmail(email: string): Promise<Admin | undefined> {
+    const wanted = email.trim().toLowerCase();
+    const same = (a: Admin) => a.email?.toLowerCase() === wanted;
+    return (await this.#admins.get((all) => all.some(same))).find(same);
+  }
+
+  async adminById(id: string): Promise<Admin | undefined> {
+    return (await this.#admins.get((all) => all.some((a) => a.id === id))).find((a) => a.id === id);
+  }
+
+  admins(): Promise<Admin[]> {
+    return this.#admins.get();
+  }
+
+  teams(): Promise<Team[]> {
+    return this.#teams.get();
+  }
+
+  /** Tags; a name not in the list reloads it (someone may have just created it in Intercom). */
+  tags(wantedName?: string): Promise<Tag[]> {
+    const wanted = wantedName?.trim().toLowerCase();
+    return this.#tags.get((all) => !wanted || all.some((t) => t.name?.toLowerCase() === wanted));
+  }
+
+  /** Ticket types people can create tickets of (archived ones hidden), with their attributes. */
+  async ticketTypes(wantedId?: string): Promise<TicketType[]> {
+    const all = await this.#ticketTypes.get((types) => !wantedId || types.some((t) => t.id === wantedId));
+    return all.filter((t) => !t.archived);
+  }
+
+  /** Loads the lists a modal needs, so the first click after start-up finds them ready. */
+  async warm(): Promise<void> {
+    await Promise.all([this.admins(), this.teams(), this.tags(), this.ticketTypes(), this.workspaceId()]);
   }
 
   /** A company by Intercom id (cached); null when Intercom does not know it. */

@@ -1,11 +1,43 @@
 import type { CardData, ThreadLine } from './model.ts';
 
+/** A Slack user as the bridge needs them: who they are, their email (to find their Intercom teammate) and zone. */
+export interface SlackUser {
+  id: string;
+  name: string;
+  email: string | null;
+  /** IANA time zone from their Slack profile, for "tomorrow at 9:00". */
+  timeZone: string | null;
+  isBot: boolean;
+}
+
+/** Where to tell one person something only they see: a channel, and a thread in it when there is one. */
+export interface EphemeralTarget {
+  channel: string;
+  user: string;
+  threadTs?: string | undefined;
+}
+
 /** What the bridge needs from Slack; slack/slack-port.ts implements it with the Web API and Block Kit. */
 export interface SlackPort {
   postCard(channel: string, card: CardData): Promise<{ ts: string }>;
   /** Throws MessageGone when the card was deleted in Slack. */
   updateCard(channel: string, ts: string, card: CardData): Promise<void>;
-  postThreadLine(channel: string, threadTs: string, line: ThreadLine): Promise<void>;
+  /** `key` (a part id, a tag or event key) goes into the message's metadata, so findThreadLine can find it. */
+  postThreadLine(channel: string, threadTs: string, line: ThreadLine, key?: string): Promise<void>;
+  /** The ts of the conversation's card among the channel's recent messages (by metadata), if it is there. */
+  findCard(channel: string, conversationId: string): Promise<string | undefined>;
+  /** Whether the thread holds the line posted with this key. */
+  findThreadLine(channel: string, threadTs: string, key: string): Promise<boolean>;
+  /** The user, or null when Slack does not know them. */
+  user(userId: string): Promise<SlackUser | null>;
+  /** An ephemeral message: a refusal or an error only the person who acted should see. */
+  tellUser(target: EphemeralTarget, text: string): Promise<void>;
+  /** A direct message from the app to one person (a confirmation with no channel to answer in). */
+  dm(userId: string, text: string): Promise<void>;
+  /** A link to a message. */
+  permalink(channel: string, ts: string): Promise<string>;
+  /** Adds an emoji reaction (by name, without colons) to a message; already there counts as done. */
+  react(channel: string, ts: string, emoji: string): Promise<void>;
 }
 
 /** Where a conversation's card goes: a channel id, or nowhere (a routing rule dropped it). */

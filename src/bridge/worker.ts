@@ -18,8 +18,8 @@ export interface WorkerOptions {
   maxAttempts?: number;
   now?: () => number;
   random?: () => number;
-  /** Told about each delivery parked, e.g. to count them. */
-  onParked?: (delivery: Delivery, reason: string) => void;
+  /** Told how each attempt ended and how long it took (metrics); `reason` says why it failed. */
+  onOutcome?: (delivery: Delivery, outcome: 'done' | 'retry' | 'parked', ms: number, reason?: string) => void;
 }
 
 /**
@@ -28,7 +28,7 @@ export interface WorkerOptions {
  * so a restart resumes where the last process stopped (leases of a crashed process simply expire).
  */
 export class InboxWorker {
-  readonly #o: Required<Omit<WorkerOptions, 'onParked'>> & Pick<WorkerOptions, 'onParked'>;
+  readonly #o: Required<Omit<WorkerOptions, 'onOutcome'>> & Pick<WorkerOptions, 'onOutcome'>;
   readonly #owner = `worker-${randomUUID()}`;
   readonly #inFlight = new Set<Promise<void>>();
   #running = false;
@@ -111,21 +111,26 @@ export class InboxWorker {
   async #process(delivery: Delivery): Promise<void> {
     const { store, logger } = this.#o;
     const log = logger.child({ delivery: delivery.id, topic: delivery.topic, conversationId: delivery.conversationId });
+    const started = performance.now();
+    const outcome = (kind: 'done' | 'retry' | 'parked', reason?: string) =>
+      this.#o.onOutcome?.(delivery, kind, performance.now() - started, reason);
     try {
       await this.#o.handle(delivery);
       await store.complete(delivery.id);
+      outcome('done');
       log.debug({ attempts: delivery.attempts }, 'delivery processed');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof PermanentFailure || delivery.attempts >= this.#o.maxAttempts) {
         await store.park(delivery.id, reason);
         log.error({ err: error, attempts: delivery.attempts }, 'delivery parked: it will not be retried');
-        this.#o.onParked?.(delivery, reason);
+        outcome('parked', reason);
         return;
       }
       const afterMs =
         error instanceof RetryLater && error.afterMs !== undefined ? error.afterMs : this.#backoff(delivery.attempts);
       await store.retry(delivery.id, this.#o.now() + afterMs, reason);
+      outcome('retry', reason);
       log.warn(
         { err: error, attempts: delivery.attempts, retryInMs: Math.round(afterMs) },
         'delivery failed, will retry',

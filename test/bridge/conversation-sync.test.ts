@@ -16,7 +16,7 @@ import { logSink } from '../support/log-sink.ts';
 class RecordingSlack implements SlackPort {
   readonly cards: Array<{ channel: string; card: CardData; ts: string }> = [];
   readonly updates: Array<{ ts: string; card: CardData }> = [];
-  readonly lines: Array<{ threadTs: string; line: ThreadLine }> = [];
+  readonly lines: Array<{ threadTs: string; line: ThreadLine; key?: string | undefined }> = [];
   goneOnUpdate = false;
   #n = 0;
   async postCard(channel: string, card: CardData) {
@@ -29,9 +29,24 @@ class RecordingSlack implements SlackPort {
     if (this.goneOnUpdate) throw new MessageGone();
     this.updates.push({ ts, card });
   }
-  async postThreadLine(_channel: string, threadTs: string, line: ThreadLine) {
-    this.lines.push({ threadTs, line });
+  async postThreadLine(_channel: string, threadTs: string, line: ThreadLine, key?: string) {
+    this.lines.push({ threadTs, line, key });
   }
+  async findCard(_channel: string, conversationId: string) {
+    return this.cards.find((c) => c.card.conversationId === conversationId)?.ts;
+  }
+  async findThreadLine(_channel: string, threadTs: string, key: string) {
+    return this.lines.some((l) => l.threadTs === threadTs && l.key === key);
+  }
+  async user() {
+    return null;
+  }
+  async tellUser() {}
+  async dm() {}
+  async permalink() {
+    return '';
+  }
+  async react() {}
 }
 
 let fake: FakeIntercom;
@@ -156,10 +171,40 @@ describe('ConversationSync', () => {
     await expect(sync().sync(String(withContact.id))).rejects.toBeInstanceOf(RetryLater);
   });
 
-  it('lines up a tag event once, and ignores topics it does not handle', async () => {
-    const c = fake.addConversation({});
+  it('never posts a card or a line twice when an attempt dies after Slack took the message', async () => {
+    const c = fake.addConversation({ subject: 'Crash' });
+    const id = String(c.id);
+    // Slack takes the message, then the answer never arrives (the process died, the connection dropped)
+    const lost = new Error('socket hang up');
+    const postCard = slack.postCard.bind(slack);
+    slack.postCard = async (channel, card) => {
+      await postCard(channel, card);
+      throw lost;
+    };
+    await expect(sync().sync(id)).rejects.toBe(lost);
+    slack.postCard = postCard;
+    await sync().sync(id);
+    expect(slack.cards).toHaveLength(1);
+    expect((await store.getCard(id))?.ts).toBe(slack.cards[0]?.ts);
+
+    fake.addPart(id, { part_type: 'comment', body: '<p>Again?</p>', author: { type: 'user', name: 'Dana' } });
+    const postLine = slack.postThreadLine.bind(slack);
+    slack.postThreadLine = async (...args) => {
+      await postLine(...args);
+      throw lost;
+    };
+    await expect(sync().sync(id)).rejects.toBe(lost);
+    slack.postThreadLine = postLine;
+    await sync().sync(id);
+    await sync().sync(id);
+    expect(slack.lines.filter((l) => l.line.bodyHtml === '<p>Again?</p>')).toHaveLength(1);
+  });
+
+  it('lines up a newly applied tag once, and ignores topics it does not handle', async () => {
+    const c = fake.addConversation({ tags: ['existing'] });
     const s = sync();
     await s.sync(String(c.id));
+    fake.applyTag(String(c.id), 'vip', '991');
     const raw = JSON.stringify({
       type: 'notification_event',
       id: 'notif_tag_1',
@@ -171,7 +216,7 @@ describe('ConversationSync', () => {
     if (!parsed.ok) throw new Error('bad fixture');
     await s.handle(parsed.notification);
     await s.handle(parsed.notification);
-    expect(slack.lines.map((l) => [l.line.kind, l.line.detail])).toEqual([['tag', 'vip']]);
+    expect(slack.lines.map((l) => [l.line.kind, l.line.actor, l.line.detail])).toEqual([['tag', 'Alice', 'vip']]);
     await s.handle({ ...parsed.notification, topic: 'contact.user.created' });
     expect(slack.lines).toHaveLength(1);
   });

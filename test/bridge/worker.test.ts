@@ -89,7 +89,12 @@ describe('InboxWorker', () => {
         if (d.conversationId === 'p') throw new PermanentFailure('channel_not_found');
         throw new RetryLater('still failing', { afterMs: 1 });
       },
-      { maxAttempts: 3, onParked: (d, reason) => parked.push(`${d.id}:${d.attempts}:${reason}`) },
+      {
+        maxAttempts: 3,
+        onOutcome: (d, outcome, _ms, reason) => {
+          if (outcome === 'parked') parked.push(`${d.id}:${d.attempts}:${reason}`);
+        },
+      },
     );
     const p = await enqueue('p');
     const r = await enqueue('r');

@@ -88,3 +88,54 @@ describe('WebApiSlackPort', () => {
     expect(await failure(port.updateCard('C0PUBLIC1', ts, card))).toBeInstanceOf(RetryLater);
   });
 });
+
+describe('WebApiSlackPort for people', () => {
+  it('reads a user’s email and zone, and null for someone Slack does not know', async () => {
+    slack.addUser({ id: 'U1', name: 'Ann', email: 'ann@x.io', tz: 'Asia/Tokyo' });
+    expect(await port.user('U1')).toEqual({
+      id: 'U1',
+      name: 'Ann',
+      email: 'ann@x.io',
+      timeZone: 'Asia/Tokyo',
+      isBot: false,
+    });
+    expect(await port.user('U404')).toBeNull();
+    slack.fail({ method: 'users.info', error: 'invalid_auth' });
+    expect(await failure(port.user('U1'))).toBeInstanceOf(PermanentFailure);
+  });
+
+  it('tells one person, in a thread or not; reacts once; links and DMs', async () => {
+    slack.addUser({ id: 'U1', name: 'Ann' });
+    await port.tellUser({ channel: 'C0PUBLIC1', user: 'U1', threadTs: '1.1' }, 'hi');
+    await port.tellUser({ channel: 'C0PUBLIC1', user: 'U1' }, 'there');
+    expect(slack.ephemerals).toEqual([
+      { channel: 'C0PUBLIC1', user: 'U1', text: 'hi', threadTs: '1.1' },
+      { channel: 'C0PUBLIC1', user: 'U1', text: 'there', threadTs: undefined },
+    ]);
+    await port.react('C0PUBLIC1', '1.1', 'memo');
+    await port.react('C0PUBLIC1', '1.1', 'memo'); // already_reacted is done, not an error
+    expect(slack.reactions).toHaveLength(1);
+    slack.fail({ method: 'reactions.add', error: 'channel_not_found' });
+    expect(await failure(port.react('C0PUBLIC1', '2.2', 'memo'))).toBeInstanceOf(PermanentFailure);
+    expect(await port.permalink('C0PUBLIC1', '1.000200')).toBe('https://test.slack.com/archives/C0PUBLIC1/p1000200');
+    await port.dm('U1', 'done');
+    expect(slack.messages.at(-1)).toMatchObject({ channel: 'U1', text: 'done' });
+  });
+
+  it('reports auth.test with the granted scopes, and counts every call with its result', async () => {
+    const calls: string[] = [];
+    const { logger } = logSink();
+    const counted = new WebApiSlackPort(
+      backgroundWebClient(slack.token, { apiUrl: slack.apiUrl, logger }),
+      logger,
+      (method, status) => calls.push(`${method} ${status}`),
+    );
+    const auth = await counted.authTest();
+    expect(auth).toMatchObject({ team: 'Test', botUserId: 'UBOT00001', botId: 'BBOT00001' });
+    expect(auth.scopes).toContain('users:read.email');
+    slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 3 });
+    await failure(counted.postCard('C0PUBLIC1', card));
+    await failure(counted.postCard('C0NOWHERE', card));
+    expect(calls).toEqual(['auth.test ok', 'chat.postMessage ratelimited', 'chat.postMessage channel_not_found']);
+  });
+});

@@ -249,6 +249,22 @@ export class FakeIntercom {
   }
 
   /** Appends a part as Intercom would (a customer reply, an admin note made in Intercom…). */
+  /** Tags a conversation as a teammate would in Intercom (the tag is created if new). */
+  applyTag(conversationId: string, name: string, adminId?: string): Json {
+    const conversation = this.conversations.get(conversationId);
+    if (!conversation) throw new Error(`no conversation ${conversationId}`);
+    const tag = this.#tagNamed(name);
+    const holder = conversation.tags as { tags: Json[] };
+    const applied = {
+      ...tag,
+      applied_at: now(),
+      applied_by: adminId ? { type: 'admin', id: adminId } : { type: 'contact', id: 'unknown' },
+    };
+    holder.tags = [...holder.tags.filter((t) => t.id !== tag.id), applied];
+    conversation.updated_at = now();
+    return applied;
+  }
+
   addPart(conversationId: string, part: Partial<Json> & { part_type: string }): Json {
     const conversation = this.conversations.get(conversationId);
     if (!conversation) throw new Error(`no conversation ${conversationId}`);
@@ -734,8 +750,12 @@ export class FakeIntercom {
       return { status: 404, body: errorList('admin_not_found', 'Admin not found') };
     return this.#withConversation(id, (c) => {
       const tags = (c.tags as { tags: Json[] }).tags;
-      if (!tags.some((t) => t.id === tag.id)) tags.push({ ...tag, applied_at: now() });
-      return ok({ ...tag, applied_at: now(), applied_by: { type: 'admin', id: String(body.admin_id) } });
+      const applied = { ...tag, applied_at: now(), applied_by: { type: 'admin', id: String(body.admin_id) } };
+      if (!tags.some((t) => t.id === tag.id)) {
+        tags.push(applied);
+        c.updated_at = now();
+      }
+      return ok(applied);
     });
   }
 

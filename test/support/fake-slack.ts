@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /**
  * A stateful stand-in for Slack's Web API on loopback: point a WebClient at `${url}/api/` (SLACK_API_URL).
@@ -37,6 +38,7 @@ export interface PostedMessage {
   text: string;
   blocks: unknown[];
   user: string;
+  metadata?: Record<string, unknown> | undefined;
 }
 
 export const BOT_USER_ID = 'UBOT00001';
@@ -50,8 +52,32 @@ export class FakeSlack {
   readonly messages: PostedMessage[] = [];
   readonly users = new Map<string, Record<string, unknown>>();
   readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
+  /** Modals by view id, as last opened or updated. */
+  readonly views = new Map<string, Record<string, unknown>>();
+  readonly ephemerals: Array<{ channel: string; user: string; text: string; threadTs?: string | undefined }> = [];
+  readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
+  /** Milliseconds before answering a method (after it took effect); 0 by default. */
+  latencyMs: (method: string) => number = () => 0;
+  /** The bot token's scopes, as the x-oauth-scopes header reports them (the manifest's, unless a test says not). */
+  grantedScopes: string[] = [
+    'chat:write',
+    'channels:join',
+    'channels:read',
+    'groups:read',
+    'commands',
+    'users:read',
+    'users:read.email',
+    'channels:history',
+    'groups:history',
+    'reactions:read',
+    'reactions:write',
+  ];
   readonly #faults: Array<SlackFault & { left: number }> = [];
   readonly #server: Server;
+  /** Socket Mode: apps.connections.open hands out ws://…/socket, where envelopes go to the app. */
+  readonly #sockets = new WebSocketServer({ noServer: true });
+  readonly #acks = new Map<string, (ack: Record<string, unknown>) => void>();
+  readonly appToken = 'xapp-1-A0BRIDGE1-1-fakeapptoken';
   #url = '';
   #clock = 1_800_000_000;
   #seq = 0;
@@ -64,6 +90,38 @@ export class FakeSlack {
         res.end(String(err));
       });
     });
+    this.#server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/socket')) return socket.destroy();
+      this.#sockets.handleUpgrade(req, socket, head, (ws) => this.#connected(ws));
+    });
+  }
+
+  #connected(ws: WebSocket): void {
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0BRIDGE1' } }));
+    ws.on('message', (data) => {
+      const ack = JSON.parse(String(data)) as { envelope_id?: string };
+      if (ack.envelope_id) this.#acks.get(ack.envelope_id)?.(ack);
+    });
+  }
+
+  /** Whether an app is connected over Socket Mode. */
+  get socketConnected(): boolean {
+    return [...this.#sockets.clients].some((ws) => ws.readyState === ws.OPEN);
+  }
+
+  /** Sends an envelope to the connected app as Slack would, and resolves with its acknowledgement. */
+  sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: unknown,
+  ): Promise<Record<string, unknown>> {
+    const ws = [...this.#sockets.clients].find((c) => c.readyState === c.OPEN);
+    if (!ws) return Promise.reject(new Error('no app connected over Socket Mode'));
+    const envelopeId = `env-${this.#nextTs()}`;
+    const acked = new Promise<Record<string, unknown>>((resolve) => this.#acks.set(envelopeId, resolve));
+    ws.send(
+      JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api' }),
+    );
+    return acked;
   }
 
   static async start(options: { token?: string } = {}): Promise<FakeSlack> {
@@ -83,6 +141,7 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    for (const ws of this.#sockets.clients) ws.terminate();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -143,9 +202,32 @@ export class FakeSlack {
     }
     if (fault?.status) return send(res, fault.status, { ok: false, error: 'fatal_error' });
     if (fault?.error) return send(res, 200, { ok: false, error: fault.error });
+    if (method === 'apps.connections.open') {
+      if (req.headers.authorization !== `Bearer ${this.appToken}`)
+        return send(res, 200, { ok: false, error: 'invalid_auth' });
+      return send(res, 200, { ok: true, url: `${this.#url.replace('http', 'ws')}/socket` });
+    }
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return send(res, 200, { ok: false, error: 'invalid_auth' });
-    return send(res, 200, this.#answer(method, args));
+    // Slack names the token's scopes on every answer; the WebClient reads them into response_metadata.scopes
+    const answer = this.#answer(method, args);
+    // the call has taken effect before the answer is delayed: a client that dies meanwhile never learns of it
+    const delay = this.latencyMs(method);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return send(res, 200, answer, { 'x-oauth-scopes': this.grantedScopes.join(',') });
+  }
+
+  /** A message as history and replies return it; metadata only when asked for, as Slack does. */
+  #shown(m: PostedMessage, args: Record<string, unknown>) {
+    const withMetadata = String(args.include_all_metadata) === 'true' && m.metadata;
+    return {
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      bot_id: BOT_ID,
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(withMetadata ? { metadata: m.metadata } : {}),
+    };
   }
 
   #takeFault(method: string): SlackFault | undefined {
@@ -177,6 +259,18 @@ export class FakeSlack {
           bot_id: BOT_ID,
         };
       case 'chat.postMessage': {
+        if (!channel && this.users.has(channelId)) {
+          // a user id as the channel: the app's direct message with them
+          const ts = this.#nextTs();
+          this.messages.push({
+            channel: channelId,
+            ts,
+            text: String(args.text ?? ''),
+            blocks: jsonArray(args.blocks),
+            user: BOT_USER_ID,
+          });
+          return { ok: true, channel: `D${channelId.slice(1)}`, ts };
+        }
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (channel.isArchived) return { ok: false, error: 'is_archived' };
         if (!channel.botIsMember) return { ok: false, error: 'not_in_channel' };
@@ -187,6 +281,7 @@ export class FakeSlack {
           text: String(args.text ?? ''),
           blocks: jsonArray(args.blocks),
           user: BOT_USER_ID,
+          metadata: jsonObject(args.metadata),
         };
         this.messages.push(message);
         return {
@@ -206,6 +301,13 @@ export class FakeSlack {
       }
       case 'chat.postEphemeral':
         if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!this.users.has(String(args.user))) return { ok: false, error: 'user_not_in_channel' };
+        this.ephemerals.push({
+          channel: channelId,
+          user: String(args.user),
+          text: String(args.text ?? ''),
+          threadTs: args.thread_ts === undefined ? undefined : String(args.thread_ts),
+        });
         return { ok: true, message_ts: this.#nextTs() };
       case 'chat.getPermalink':
         if (!channel) return { ok: false, error: 'channel_not_found' };
@@ -220,6 +322,23 @@ export class FakeSlack {
         if (channel.isArchived) return { ok: false, error: 'is_archived' };
         channel.botIsMember = true;
         return { ok: true, channel: { id: channel.id, name: channel.name, is_channel: true, is_member: true } };
+      case 'conversations.history': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const top = this.messages.filter((m) => m.channel === channelId && m.threadTs === undefined).reverse();
+        return {
+          ok: true,
+          messages: top.slice(0, Number(args.limit ?? 100)).map((m) => this.#shown(m, args)),
+          has_more: false,
+        };
+      }
+      case 'conversations.replies': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const ts = String(args.ts);
+        const parent = this.messages.find((m) => m.channel === channelId && m.ts === ts);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const replies = this.messages.filter((m) => m.channel === channelId && m.threadTs === ts);
+        return { ok: true, messages: [parent, ...replies].map((m) => this.#shown(m, args)), has_more: false };
+      }
       case 'conversations.info':
         if (!channel) return { ok: false, error: 'channel_not_found' };
         return {
@@ -236,13 +355,29 @@ export class FakeSlack {
         const user = this.users.get(String(args.user));
         return user ? { ok: true, user } : { ok: false, error: 'user_not_found' };
       }
-      case 'reactions.add':
+      case 'reactions.add': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const reaction = { channel: channelId, ts: String(args.timestamp), name: String(args.name) };
+        if (this.reactions.some((r) => r.channel === channelId && r.ts === reaction.ts && r.name === reaction.name)) {
+          return { ok: false, error: 'already_reacted' };
+        }
+        this.reactions.push(reaction);
         return { ok: true };
+      }
       case 'views.open':
-      case 'views.push':
+      case 'views.push': {
+        if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        const id = `V${this.#nextTs().replace('.', '')}`;
+        const view = { id, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) };
+        this.views.set(id, view);
+        return { ok: true, view };
+      }
       case 'views.update': {
-        const view = typeof args.view === 'string' ? JSON.parse(args.view) : args.view;
-        return { ok: true, view: { id: String(args.view_id ?? `V${this.#nextTs().replace('.', '')}`), ...view } };
+        const id = String(args.view_id ?? '');
+        if (!this.views.has(id)) return { ok: false, error: 'not_found' };
+        const view = { id, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) };
+        this.views.set(id, view);
+        return { ok: true, view };
       }
       default:
         return { ok: false, error: 'unknown_method' };
@@ -250,8 +385,8 @@ export class FakeSlack {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -261,6 +396,12 @@ function parseArgs(contentType: string | undefined, raw: string, query: URLSearc
   if (contentType?.startsWith('application/json')) return { ...args, ...(raw ? JSON.parse(raw) : {}) };
   for (const [key, value] of new URLSearchParams(raw)) args[key] = value;
   return args;
+}
+
+function jsonObject(value: unknown): Record<string, unknown> | undefined {
+  if (value && typeof value === 'object') return value as Record<string, unknown>;
+  if (typeof value === 'string' && value.startsWith('{')) return JSON.parse(value) as Record<string, unknown>;
+  return undefined;
 }
 
 function jsonArray(value: unknown): unknown[] {

@@ -5,6 +5,15 @@ import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { FakeIntercom } from './fake-intercom.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { logSink } from './log-sink.ts';
+import {
+  blockAction,
+  eventEnvelope,
+  interactionBody,
+  postToSlackEndpoint,
+  type SlackAnswer,
+  slashCommandBody,
+  viewSubmission,
+} from './slack-requests.ts';
 
 export const CLIENT_SECRET = 'intercom-client-secret-for-tests';
 export const SIGNING_SECRET = 'slack-signing-secret-for-tests';
@@ -14,7 +23,8 @@ export const CHANNEL = 'C0SUPPORT1';
 export class Harness {
   readonly intercom: FakeIntercom;
   readonly slack: FakeSlack;
-  readonly sink = logSink({ level: 'debug' });
+  /** Everything the bridge logs, down to trace; no secret values are given to it, so scrubbing by value is off. */
+  readonly sink = logSink({ level: 'trace' });
   bridge: RunningBridge | undefined;
   readonly #databaseUrl: string;
   #n = 0;
@@ -25,13 +35,28 @@ export class Harness {
     this.#databaseUrl = databaseUrl;
   }
 
-  static async start(options: { databaseUrl?: string; env?: Record<string, string> } & BridgeOverrides = {}) {
+  static async start(
+    options: {
+      databaseUrl?: string;
+      env?: Record<string, string>;
+      /** Data the fakes hold before the bridge starts (it preloads teammates and tags at start-up). */
+      seed?: (intercom: FakeIntercom, slack: FakeSlack) => void;
+    } & BridgeOverrides = {},
+  ) {
     const intercom = await FakeIntercom.start();
     const slack = await FakeSlack.start();
     slack.addChannel({ id: CHANNEL, name: 'support' });
     intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    options.seed?.(intercom, slack);
     const harness = new Harness(intercom, slack, options.databaseUrl ?? 'sqlite::memory:');
     await harness.startBridge(options);
+    return harness;
+  }
+
+  /** A bridge on fakes that already exist (a restart on the same store); stop it with `bridge.stop()`. */
+  static async attach(options: { intercom: FakeIntercom; slack: FakeSlack; databaseUrl: string }) {
+    const harness = new Harness(options.intercom, options.slack, options.databaseUrl);
+    await harness.startBridge();
     return harness;
   }
 
@@ -109,6 +134,87 @@ export class Harness {
       const stats = await this.bridge?.store.inboxStats(Date.now());
       if (stats?.pending !== 0) throw new Error(`inbox not drained: ${JSON.stringify(stats)}`);
     }, timeoutMs);
+  }
+
+  /** Sends a signed interactivity payload (click, submission, options) to /slack/events. */
+  interact(payload: unknown): Promise<SlackAnswer> {
+    return postToSlackEndpoint(
+      `${this.url}/slack/events`,
+      SIGNING_SECRET,
+      interactionBody(payload),
+      'application/x-www-form-urlencoded',
+    );
+  }
+
+  /** Sends a signed Events API callback; `retryNum` makes it look like Slack's retry of an earlier one. */
+  slackEvent(event: Record<string, unknown>, options: { eventId?: string; retryNum?: number } = {}) {
+    this.#n += 1;
+    const headers: Record<string, string> = {};
+    if (options.retryNum) {
+      headers['x-slack-retry-num'] = String(options.retryNum);
+      headers['x-slack-retry-reason'] = 'http_timeout';
+    }
+    const body = JSON.stringify(eventEnvelope(event, options.eventId ?? `Ev${this.#n}${Date.now()}`));
+    return postToSlackEndpoint(`${this.url}/slack/events`, SIGNING_SECRET, body, 'application/json', headers);
+  }
+
+  /** Runs `/intercom <text>` as `user` in the support channel; `responses()` then holds what it answered later. */
+  async command(user: string, text: string) {
+    this.#n += 1;
+    const id = `cmd${this.#n}`;
+    const body = slashCommandBody({ user, text, channel: CHANNEL, responseUrl: `${this.slack.url}/response/${id}` });
+    const answer = await postToSlackEndpoint(
+      `${this.url}/slack/events`,
+      SIGNING_SECRET,
+      body,
+      'application/x-www-form-urlencoded',
+    );
+    return { answer, responseUrl: `${this.slack.url}/response/${id}`, responses: () => this.responsesTo(id) };
+  }
+
+  /** What was posted to one response URL, in order. */
+  responsesTo(id: string): Array<Record<string, unknown>> {
+    return this.slack.responses.filter((r) => r.id === id).map((r) => r.body);
+  }
+
+  /** Waits for the n-th (1-based) message posted to a response URL. */
+  async response(id: string, n = 1): Promise<Record<string, unknown>> {
+    return this.eventually(() => {
+      const body = this.responsesTo(id)[n - 1];
+      if (!body) throw new Error(`no response ${n} on ${id} yet`);
+      return body;
+    });
+  }
+
+  /** Clicks a button on the card of a conversation, as `user`. */
+  async click(user: string, conversationId: string, kind: string): Promise<SlackAnswer> {
+    const card = await this.bridge?.store.getCard(conversationId);
+    const message = this.slack.messages.find((m) => m.ts === card?.ts && m.channel === card?.channel);
+    if (!card || !message) throw new Error(`conversation ${conversationId} has no card`);
+    return this.interact(
+      blockAction({
+        user,
+        actionId: `${kind}:${conversationId}`,
+        channel: card.channel,
+        message,
+        value: conversationId,
+      }),
+    );
+  }
+
+  /** The modal opened last (waiting for it), as the fake Slack holds it. */
+  async openedView(callbackId?: string): Promise<Record<string, unknown>> {
+    return this.eventually(() => {
+      const views = [...this.slack.views.values()].filter((v) => !callbackId || v.callback_id === callbackId);
+      const view = views.at(-1);
+      if (!view) throw new Error(`no modal ${callbackId ?? ''} opened`);
+      return view;
+    });
+  }
+
+  /** Submits a modal with input values `{ block: { action: value } }`. */
+  submit(user: string, view: Record<string, unknown>, values: Record<string, unknown>): Promise<SlackAnswer> {
+    return this.interact(viewSubmission(user, view, values));
   }
 
   cards() {

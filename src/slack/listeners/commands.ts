@@ -1,0 +1,421 @@
+import type { App, BlockAction, RespondArguments } from '@slack/bolt';
+import type { ActionResult, ContactActions, ContactRef } from '../../bridge/contact-actions.ts';
+import type { Directory } from '../../bridge/directory.ts';
+import type { Identity } from '../../bridge/identity.ts';
+import { syncJob } from '../../bridge/jobs.ts';
+import type { Lookup } from '../../bridge/lookup.ts';
+import type { CardData } from '../../bridge/model.ts';
+import type { SlackPort } from '../../bridge/ports.ts';
+import { explainIntercomError } from '../../bridge/triage.ts';
+import { textToHtml } from '../../intercom/html.ts';
+import type { Logger } from '../../logger.ts';
+import type { NewDelivery, Store } from '../../store/store.ts';
+import {
+  CONTACT_CALLBACK,
+  CONTACT_FIELD,
+  ContactModalContext,
+  contactNoteModal,
+  contactOptions,
+  contactOptionValue,
+  contactTagModal,
+  parseContactOption,
+  readAttributes,
+  ticketModal,
+  ticketTypeOptions,
+} from '../blocks/contact-modals.ts';
+import { FIELD, MAX_MESSAGE, refusalModal } from '../blocks/modals.ts';
+import {
+  articleResults,
+  cardPreview,
+  contactResults,
+  notice,
+  RESULT_ACTIONS,
+  sharedArticle,
+} from '../blocks/results.ts';
+import { helpText, parseCommand } from '../commands/grammar.ts';
+import { cut, escapeMrkdwn } from '../mrkdwn.ts';
+import { withinBudget } from './scheduling.ts';
+
+export interface CommandListenerDeps {
+  lookup: Lookup;
+  actions: ContactActions;
+  identity: Identity;
+  directory: Directory;
+  /** The conversation's card data, for `/intercom conversation <id>`. */
+  cardData: (conversationId: string) => Promise<CardData>;
+  slack: SlackPort;
+  store: Store;
+  enqueue: (job: NewDelivery) => Promise<boolean>;
+  logger: Logger;
+}
+
+/** Shortcuts' callback ids, as declared in the app manifest. */
+export const SHORTCUTS = { messageTicket: 'ticket_from_message', newTicket: 'new_ticket' } as const;
+
+/** Options must be answered within Slack's 3 s: Intercom gets this long before we answer without it. */
+const OPTIONS_BUDGET_MS = 2_500;
+
+type Respond = (message: RespondArguments) => Promise<unknown>;
+
+/**
+ * `/intercom` and what hangs off it: contact and article search results with their buttons, the conversation
+ * preview, the note / tag / ticket modals (from the command, the result buttons and the shortcuts), and the
+ * select menus' options. Acknowledged first; results arrive through the response URL, only to the asker.
+ */
+export function registerCommandListeners(app: App, deps: CommandListenerDeps): void {
+  const { lookup, identity, logger } = deps;
+
+  const failed = (respond: Respond, error: unknown, subject: 'conversation' | 'contact' = 'contact') => {
+    logger.warn({ err: error }, 'command failed');
+    return respond({
+      response_type: 'ephemeral',
+      ...notice(escapeMrkdwn(explainIntercomError(error, 'action', subject))),
+    });
+  };
+
+  /** Opens a modal at once; then, if the opener may not act in Intercom, replaces it with the reason. */
+  async function openModal(
+    client: App['client'],
+    triggerId: string,
+    user: string,
+    view: ReturnType<typeof contactNoteModal>,
+  ) {
+    const opened = await client.views.open({ trigger_id: triggerId, view });
+    const who = await identity.teammate(user).catch(() => undefined);
+    if (who && 'refusal' in who && opened.view?.id) {
+      await client.views.update({ view_id: opened.view.id, view: refusalModal(view.title.text, who.refusal) });
+    }
+  }
+
+  app.command('/intercom', async ({ ack, command, respond, client }) => {
+    const parsed = parseCommand(command.text ?? '');
+    const name = command.command || '/intercom';
+    switch (parsed.kind) {
+      case 'help':
+        await ack({ response_type: 'ephemeral', text: helpText(name) });
+        return;
+      case 'unknown':
+        await ack({
+          response_type: 'ephemeral',
+          text: `\`${escapeMrkdwn(parsed.word)}\` is not something ${name} knows.\n\n${helpText(name)}`,
+        });
+        return;
+      case 'usage':
+        await ack({ response_type: 'ephemeral', text: parsed.problem });
+        return;
+      case 'note':
+      case 'tag':
+      case 'ticket': {
+        if (parsed.email && parsed.email.length > 144) {
+          // the email travels in a select option's value, which Slack caps at 150 characters
+          await ack({
+            response_type: 'ephemeral',
+            text: 'That email is too long to look up; pick the contact in the form instead.',
+          });
+          return;
+        }
+        await ack();
+        const context = { responseUrl: command.response_url, channel: command.channel_id };
+        const initial = parsed.email
+          ? { text: parsed.email, value: contactOptionValue({ email: parsed.email }) }
+          : undefined;
+        const view =
+          parsed.kind === 'note'
+            ? contactNoteModal(context, initial)
+            : parsed.kind === 'tag'
+              ? contactTagModal(context, initial)
+              : ticketModal(context, initial);
+        await openModal(client, command.trigger_id, command.user_id, view);
+        return;
+      }
+      case 'contacts':
+        await ack();
+        try {
+          await respond({
+            response_type: 'ephemeral',
+            ...contactResults(parsed.query, await lookup.contacts(parsed.query)),
+          });
+        } catch (error) {
+          await failed(respond, error);
+        }
+        return;
+      case 'articles':
+        await ack();
+        try {
+          await respond({
+            response_type: 'ephemeral',
+            ...articleResults(parsed.query, await lookup.articles(parsed.query)),
+          });
+        } catch (error) {
+          await failed(respond, error);
+        }
+        return;
+      case 'conversation':
+        await ack();
+        try {
+          await respond({ response_type: 'ephemeral', ...cardPreview(await deps.cardData(parsed.id)) });
+        } catch (error) {
+          await failed(respond, error, 'conversation');
+        }
+        return;
+    }
+  });
+
+  app.action<BlockAction>(RESULT_ACTIONS.moreContacts, async ({ ack, action, respond }) => {
+    await ack();
+    const { q, after } = parseJson<{ q?: string; after?: string }>('value' in action ? action.value : undefined);
+    if (!q) return;
+    try {
+      await respond({
+        replace_original: true,
+        ...contactResults(q, await lookup.contacts(q, { startingAfter: after })),
+      });
+    } catch (error) {
+      await failed(respond, error);
+    }
+  });
+
+  app.action<BlockAction>(new RegExp(`^${RESULT_ACTIONS.shareArticle}:`), async ({ ack, action, body, respond }) => {
+    await ack();
+    const article = parseJson<{ title?: string; url?: string }>('value' in action ? action.value : undefined);
+    if (!article.title || !article.url) return;
+    await respond({
+      response_type: 'in_channel',
+      replace_original: false,
+      ...sharedArticle({ title: article.title, url: article.url }, body.user.id),
+    });
+  });
+
+  app.action(new RegExp(`^${RESULT_ACTIONS.openLink}:`), async ({ ack }) => {
+    await ack();
+  });
+
+  app.action<BlockAction>(RESULT_ACTIONS.postConversation, async ({ ack, action, body, respond }) => {
+    await ack();
+    const conversationId = 'value' in action ? action.value : undefined;
+    const channel = body.channel?.id;
+    if (!conversationId || !channel) return;
+    const card = await deps.store.getCard(conversationId);
+    if (card) {
+      // one card per conversation: its thread is where the conversation is followed
+      const where = await deps.slack.permalink(card.channel, card.ts).catch(() => '');
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: `This conversation already has a card in <#${card.channel}>${where ? `: ${where}` : ''}`,
+      });
+      return;
+    }
+    await deps.enqueue(syncJob(conversationId, { channel }));
+    await respond({ delete_original: true });
+  });
+
+  const contactButton = (kind: 'note' | 'tag' | 'ticket', prefix: string) =>
+    app.action<BlockAction>(new RegExp(`^${prefix}:`), async ({ ack, action, body, client }) => {
+      await ack();
+      const contactId = 'value' in action ? action.value : undefined;
+      if (!contactId) return;
+      const label = contactLabel(body, contactId);
+      const context = { responseUrl: body.response_url, channel: body.channel?.id };
+      const initial = { text: label, value: contactOptionValue({ id: contactId }) };
+      const view =
+        kind === 'note'
+          ? contactNoteModal(context, initial)
+          : kind === 'tag'
+            ? contactTagModal(context, initial)
+            : ticketModal(context, initial);
+      await openModal(client, body.trigger_id, body.user.id, view);
+    });
+  contactButton('note', RESULT_ACTIONS.contactNote);
+  contactButton('tag', RESULT_ACTIONS.contactTag);
+  contactButton('ticket', RESULT_ACTIONS.contactTicket);
+
+  app.shortcut(SHORTCUTS.messageTicket, async ({ ack, shortcut, client }) => {
+    await ack();
+    if (shortcut.type !== 'message_action') return;
+    const message = shortcut.message as { text?: string; ts: string; thread_ts?: string };
+    const text = (message.text ?? '').trim();
+    const link = permalinkOf(shortcut.team?.domain, shortcut.channel.id, message.ts, message.thread_ts);
+    const card = await deps.store.cardAt(shortcut.channel.id, message.thread_ts ?? message.ts);
+    await openModal(
+      client,
+      shortcut.trigger_id,
+      shortcut.user.id,
+      ticketModal(
+        {
+          responseUrl: shortcut.response_url,
+          channel: shortcut.channel.id,
+          conversationId: card?.conversationId,
+          title: cut(firstLine(text), 200) || undefined,
+          description: cut([text, link ? `From Slack: ${link}` : ''].filter(Boolean).join('\n\n'), 2900) || undefined,
+        },
+        undefined,
+      ),
+    );
+  });
+
+  app.shortcut(SHORTCUTS.newTicket, async ({ ack, shortcut, client }) => {
+    await ack();
+    await openModal(client, shortcut.trigger_id, shortcut.user.id, ticketModal({}, undefined));
+  });
+
+  app.options(CONTACT_FIELD.contact, async ({ ack, options }) => {
+    const contacts = await withinBudget(lookup.contactMatches(options.value ?? ''), OPTIONS_BUDGET_MS, logger);
+    await ack(contactOptions(contacts ?? []));
+  });
+
+  app.options(CONTACT_FIELD.ticketType, async ({ ack, options }) => {
+    const types = await withinBudget(deps.directory.ticketTypes(), OPTIONS_BUDGET_MS, logger);
+    await ack(ticketTypeOptions(options.value ?? '', types ?? []));
+  });
+
+  // choosing a ticket type redraws the modal with that type's fields; Slack keeps what was already entered
+  app.action<BlockAction>(CONTACT_FIELD.ticketType, async ({ ack, action, body, client }) => {
+    await ack();
+    const typeId = action.type === 'external_select' ? action.selected_option?.value : undefined;
+    const view = body.view;
+    if (!typeId || !view) return;
+    const type = (await deps.directory.ticketTypes(typeId)).find((t) => t.id === typeId);
+    const context = readContext(view.private_metadata) ?? {};
+    const picked = view.state.values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option;
+    const contact = picked ? { text: picked.text.text, value: picked.value } : undefined;
+    await client.views.update({ view_id: view.id, hash: view.hash, view: ticketModal(context, contact, type) });
+  });
+
+  app.view(CONTACT_CALLBACK.note, async ({ ack, view, body }) => {
+    const contact = pickedContact(view.state.values);
+    const text = textOf(view.state.values[FIELD.message]?.[FIELD.message]?.value);
+    const errors: Record<string, string> = {};
+    if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
+    if (!text) errors[FIELD.message] = 'Write the note first.';
+    else if (text.length > MAX_MESSAGE) errors[FIELD.message] = `Keep it under ${MAX_MESSAGE} characters.`;
+    if (!contact || Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    await confirm(
+      view.private_metadata,
+      body.user.id,
+      await deps.actions.note(body.user.id, contact, textToHtml(text)),
+      text,
+    );
+  });
+
+  app.view(CONTACT_CALLBACK.tag, async ({ ack, view, body }) => {
+    const values = view.state.values;
+    const contact = pickedContact(values);
+    const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
+    const newTag = textOf(values[FIELD.newTag]?.[FIELD.newTag]?.value) || undefined;
+    const errors: Record<string, string> = {};
+    if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
+    if (tagIds.length === 0 && !newTag) errors[FIELD.tags] = 'Pick a tag, or name a new one below.';
+    if (!contact || Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    await confirm(view.private_metadata, body.user.id, await deps.actions.tag(body.user.id, contact, tagIds, newTag));
+  });
+
+  app.view(CONTACT_CALLBACK.ticket, async ({ ack, view, body }) => {
+    const values = view.state.values;
+    const context = readContext(view.private_metadata) ?? {};
+    const contact = pickedContact(values);
+    const typeId = values[CONTACT_FIELD.ticketType]?.[CONTACT_FIELD.ticketType]?.selected_option?.value;
+    const errors: Record<string, string> = {};
+    if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
+    if (!typeId) errors[CONTACT_FIELD.ticketType] = 'Choose a ticket type.';
+    else if (typeId !== context.typeId) errors[CONTACT_FIELD.ticketType] = 'Wait for this type’s fields to appear.';
+    const type = typeId ? (await deps.directory.ticketTypes(typeId)).find((t) => t.id === typeId) : undefined;
+    if (typeId && !type) errors[CONTACT_FIELD.ticketType] = 'This ticket type is no longer available.';
+    const read = type ? readAttributes(type, values) : { attributes: {}, errors: {} };
+    Object.assign(errors, read.errors);
+    if (!contact || !typeId || Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
+      return;
+    }
+    await ack();
+    const result = await deps.actions.ticket(body.user.id, {
+      ticketTypeId: typeId,
+      contact,
+      attributes: read.attributes,
+      conversationId: context.conversationId,
+    });
+    await confirm(view.private_metadata, body.user.id, result);
+  });
+
+  /** Tells the submitter how it went: through the response URL it was opened from, else in a direct message. */
+  async function confirm(metadata: string, user: string, result: ActionResult, typed?: string) {
+    const keep = !result.ok && typed ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeMrkdwn(typed)}` : '';
+    const text = `${result.ok ? '✅' : '⚠️'} ${escapeMrkdwn(result.message)}${keep}`;
+    const context = readContext(metadata);
+    try {
+      if (context?.responseUrl) {
+        const res = await fetch(context.responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+        });
+        if (res.ok) return;
+      }
+      await deps.slack.dm(user, text);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not tell the user how their request went');
+    }
+  }
+}
+
+function pickedContact(
+  values: Record<string, Record<string, { selected_option?: { value: string } | null }>>,
+): ContactRef | undefined {
+  return parseContactOption(values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option?.value);
+}
+
+/** The contact's name as the result message shows it, for the modal's preselected option. */
+function contactLabel(body: BlockAction, contactId: string): string {
+  const blocks = (body.message?.blocks ?? []) as Array<{ type?: string; block_id?: string; text?: { text?: string } }>;
+  const index = blocks.findIndex((b) => b.block_id === `contact:${contactId}`);
+  const text = blocks[index - 1]?.text?.text ?? '';
+  const name = text
+    .split('\n')[0]
+    ?.replace(/\*/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+  return name?.trim() || `Contact ${contactId}`;
+}
+
+function permalinkOf(domain: string | undefined, channel: string, ts: string, threadTs?: string): string {
+  if (!domain) return '';
+  const base = `https://${domain}.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+  return threadTs && threadTs !== ts ? `${base}?thread_ts=${threadTs}&cid=${channel}` : base;
+}
+
+/** A text input's value: Slack always sends a string, but a request is not trusted to. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? ''
+  );
+}
+
+function readContext(metadata: string | undefined): ContactModalContext | undefined {
+  const parsed = ContactModalContext.safeParse(parseJson(metadata));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function parseJson<T extends object>(text: string | undefined): Partial<T> {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return value && typeof value === 'object' ? (value as Partial<T>) : {};
+  } catch {
+    return {};
+  }
+}

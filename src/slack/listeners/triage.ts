@@ -1,0 +1,279 @@
+import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
+import type { Directory } from '../../bridge/directory.ts';
+import type { Identity } from '../../bridge/identity.ts';
+import { reactionJob, threadNoteJob } from '../../bridge/jobs.ts';
+import type { SlackPort } from '../../bridge/ports.ts';
+import { snoozeChoices } from '../../bridge/snooze.ts';
+import type { Triage, TriageRequest, TriageResult } from '../../bridge/triage.ts';
+import { textToHtml } from '../../intercom/html.ts';
+import type { Logger } from '../../logger.ts';
+import type { NewDelivery, Store } from '../../store/store.ts';
+import { type CardAction, parseCardActionId } from '../blocks/card.ts';
+import {
+  assigneeOptions,
+  assignModal,
+  CALLBACK,
+  FIELD,
+  MAX_MESSAGE,
+  ModalContext,
+  messageModal,
+  parseAssignee,
+  refusalModal,
+  snoozeModal,
+  tagModal,
+  tagOptions,
+} from '../blocks/modals.ts';
+import { escapeMrkdwn, slackTextToHtml } from '../mrkdwn.ts';
+import { afterAck, withinBudget } from './scheduling.ts';
+
+export interface TriageListenerDeps {
+  triage: Triage;
+  identity: Identity;
+  directory: Directory;
+  slack: SlackPort;
+  store: Store;
+  /** Stores a job in the inbox and wakes the worker; false when it was a duplicate. */
+  enqueue: (job: NewDelivery) => Promise<boolean>;
+  threadMessages: 'note' | 'off';
+  reactions: boolean;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Reactions on a card that do something, by emoji name. */
+const REACTION_ACTIONS: Record<string, 'assign_to_me' | 'close'> = {
+  eyes: 'assign_to_me',
+  white_check_mark: 'close',
+  heavy_check_mark: 'close',
+};
+
+/** Options must be answered within Slack's 3 s: a cold list gets this long before we answer without it. */
+const OPTIONS_BUDGET_MS = 2_000;
+
+type ViewState = ViewSubmitAction['view']['state']['values'];
+
+/**
+ * The card's buttons, the triage modals behind them, and the thread and reaction events. Every request is
+ * acknowledged first; Intercom is called after, and its answer reaches the clicker as the card and thread
+ * changing (through a sync), or as an ephemeral sentence when something went wrong.
+ */
+export function registerTriageListeners(app: App, deps: TriageListenerDeps): void {
+  const now = deps.now ?? Date.now;
+  const { triage, identity, slack, logger } = deps;
+
+  const report = async (target: { channel: string; user: string }, result: TriageResult, lost?: string) => {
+    if (result.ok) return;
+    const keep = lost ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeMrkdwn(lost)}` : '';
+    await slack.tellUser(target, `${escapeMrkdwn(result.message)}${keep}`).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not tell the user what went wrong');
+    });
+  };
+
+  // the URL button opens Intercom in the browser; Slack still reports the click and wants it acknowledged
+  app.action(/^open:/, async ({ ack }) => {
+    await ack();
+  });
+
+  app.action<BlockAction>(/^(reply|note|assign|tag|close|reopen|snooze):/, async ({ ack, body, action, client }) => {
+    await ack();
+    const parsed = 'action_id' in action ? parseCardActionId(action.action_id) : undefined;
+    const channel = body.channel?.id;
+    const cardTs = body.message?.ts;
+    if (!parsed || !channel || !cardTs) return;
+    const context: ModalContext = { conversationId: parsed.conversationId, channel, cardTs };
+    const user = body.user.id;
+    if (parsed.kind === 'close' || parsed.kind === 'reopen') {
+      await afterAck();
+      await report({ channel, user }, await triage.perform(parsed.conversationId, user, { kind: parsed.kind }));
+      return;
+    }
+    const view = modalFor(parsed.kind, context, cardTitle(body.message));
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view });
+    // who clicked is checked while they read the modal; if they may not act, it says why instead
+    const who = await identity.teammate(user).catch(() => undefined);
+    if (who && 'refusal' in who && opened.view?.id) {
+      await client.views.update({ view_id: opened.view.id, view: refusalModal(view.title.text, who.refusal) });
+    }
+  });
+
+  app.options(FIELD.assignee, async ({ ack, options }) => {
+    const lists = await withinBudget(
+      Promise.all([deps.directory.admins(), deps.directory.teams()]),
+      OPTIONS_BUDGET_MS,
+      logger,
+    );
+    await ack(assigneeOptions(options.value ?? '', lists?.[0] ?? [], lists?.[1] ?? []));
+  });
+
+  app.options(FIELD.tags, async ({ ack, options }) => {
+    const tags = await withinBudget(deps.directory.tags(), OPTIONS_BUDGET_MS, logger);
+    await ack(tagOptions(options.value ?? '', tags ?? []));
+  });
+
+  for (const kind of ['reply', 'note'] as const) {
+    app.view(CALLBACK[kind], async ({ ack, view, body }) => {
+      const text = inputValue(view.state.values, FIELD.message)?.trim() ?? '';
+      if (!text) {
+        await ack({ response_action: 'errors', errors: { [FIELD.message]: `Write the ${kind} first.` } });
+        return;
+      }
+      if (text.length > MAX_MESSAGE) {
+        await ack({
+          response_action: 'errors',
+          errors: { [FIELD.message]: `Keep it under ${MAX_MESSAGE} characters.` },
+        });
+        return;
+      }
+      await submitted(ack, view.private_metadata, body.user.id, { kind, bodyHtml: textToHtml(text) }, text);
+    });
+  }
+
+  app.view(CALLBACK.assign, async ({ ack, view, body }) => {
+    const to = parseAssignee(view.state.values[FIELD.assignee]?.[FIELD.assignee]?.selected_option?.value);
+    if (!to) {
+      await ack({ response_action: 'errors', errors: { [FIELD.assignee]: 'Pick someone, a team or nobody.' } });
+      return;
+    }
+    await submitted(ack, view.private_metadata, body.user.id, { kind: 'assign', to });
+  });
+
+  app.view(CALLBACK.snooze, async ({ ack, view, body }) => {
+    const values = view.state.values;
+    const choice = values[FIELD.when]?.[FIELD.when]?.selected_option?.value ?? 'hour';
+    const at = values[FIELD.at]?.[FIELD.at]?.selected_date_time;
+    let until: number | undefined;
+    if (choice === 'custom') {
+      if (typeof at !== 'number') {
+        await ack({ response_action: 'errors', errors: { [FIELD.at]: 'Pick the date and time to snooze until.' } });
+        return;
+      }
+      if (at * 1000 <= now() + 60_000) {
+        await ack({ response_action: 'errors', errors: { [FIELD.at]: 'Pick a time in the future.' } });
+        return;
+      }
+      until = at;
+    }
+    const user = body.user.id;
+    await ack();
+    if (until === undefined) {
+      const zone = (await identity.slackUser(user).catch(() => null))?.timeZone ?? undefined;
+      const choices = snoozeChoices(now(), zone);
+      until =
+        choice === 'tomorrow' ? choices.tomorrowMorning : choice === 'monday' ? choices.nextMonday : choices.inAnHour;
+    }
+    await submitted(undefined, view.private_metadata, user, { kind: 'snooze', until });
+  });
+
+  app.view(CALLBACK.tag, async ({ ack, view, body }) => {
+    const values = view.state.values;
+    const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
+    const newTagName = inputValue(values, FIELD.newTag)?.trim() || undefined;
+    if (tagIds.length === 0 && !newTagName) {
+      await ack({ response_action: 'errors', errors: { [FIELD.tags]: 'Pick a tag, or name a new one below.' } });
+      return;
+    }
+    await submitted(ack, view.private_metadata, body.user.id, { kind: 'tag', tagIds, newTagName });
+  });
+
+  /** Closes the modal (when not already), does the request, and tells the submitter if it failed. */
+  async function submitted(
+    ack: (() => Promise<void>) | undefined,
+    metadata: string,
+    user: string,
+    request: TriageRequest,
+    typed?: string,
+  ) {
+    await ack?.();
+    await afterAck();
+    const context = readContext(metadata);
+    if (!context) {
+      logger.warn({ callback: request.kind }, 'modal submitted without its conversation: ignored');
+      return;
+    }
+    const result = await triage.perform(context.conversationId, user, request);
+    await report({ channel: context.channel, user }, result, typed);
+  }
+
+  app.event('message', async ({ event }) => {
+    if (deps.threadMessages === 'off') return;
+    const message = event as {
+      subtype?: string;
+      bot_id?: string;
+      user?: string;
+      channel: string;
+      ts: string;
+      thread_ts?: string;
+      text?: string;
+    };
+    // edits, joins, bot posts and file shares are not notes; only a person's plain reply in a card's thread is
+    if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts) {
+      return;
+    }
+    const card = await deps.store.cardAt(message.channel, message.thread_ts);
+    const bodyHtml = slackTextToHtml(message.text ?? '');
+    if (!card || !bodyHtml) return;
+    await deps.enqueue(
+      threadNoteJob(card.conversationId, {
+        channel: message.channel,
+        ts: message.ts,
+        threadTs: message.thread_ts,
+        user: message.user,
+        bodyHtml,
+      }),
+    );
+  });
+
+  app.event('reaction_added', async ({ event, body }) => {
+    const action = REACTION_ACTIONS[event.reaction];
+    if (!deps.reactions || !action || event.item.type !== 'message') return;
+    const card = await deps.store.cardAt(event.item.channel, event.item.ts);
+    if (!card) return;
+    const eventId =
+      (body as { event_id?: string }).event_id ?? `${event.item.channel}:${event.item.ts}:${event.event_ts}`;
+    await deps.enqueue(
+      reactionJob(card.conversationId, eventId, {
+        channel: event.item.channel,
+        ts: event.item.ts,
+        user: event.user,
+        action,
+      }),
+    );
+  });
+}
+
+function modalFor(kind: Exclude<CardAction, 'close' | 'reopen'>, context: ModalContext, title: string | undefined) {
+  switch (kind) {
+    case 'reply':
+    case 'note':
+      return messageModal(kind, context, title);
+    case 'assign':
+      return assignModal(context, title);
+    case 'snooze':
+      return snoozeModal(context, title);
+    case 'tag':
+      return tagModal(context, title);
+  }
+}
+
+/** The card's header, to remind the modal's reader which conversation this is. */
+function cardTitle(message: BlockAction['message']): string | undefined {
+  const header = (message?.blocks as Array<{ type?: string; text?: { text?: string } }> | undefined)?.find(
+    (b) => b.type === 'header',
+  );
+  return header?.text?.text;
+}
+
+/** A text input's value: Slack always sends a string, but a request is not trusted to. */
+function inputValue(values: ViewState, field: string): string | undefined {
+  const value: unknown = values?.[field]?.[field]?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readContext(metadata: string): ModalContext | undefined {
+  try {
+    const result = ModalContext.safeParse(JSON.parse(metadata));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,166 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Directory } from '../../src/bridge/directory.ts';
+import { Identity } from '../../src/bridge/identity.ts';
+import type { SlackUser } from '../../src/bridge/ports.ts';
+import { explainIntercomError } from '../../src/bridge/triage.ts';
+import { IntercomClient } from '../../src/intercom/client.ts';
+import {
+  IntercomApiError,
+  IntercomRateLimitedError,
+  IntercomRequestError,
+  IntercomTimeoutError,
+} from '../../src/intercom/errors.ts';
+import { noRetryPolicy } from '../../src/intercom/retry.ts';
+import { FakeIntercom } from '../support/fake-intercom.ts';
+
+const request = { method: 'POST', path: '/conversations/1/reply' };
+const api = (status: number, code = 'x', message?: string) =>
+  new IntercomApiError(request, status, 'req1', [{ code, message }]);
+
+describe('explainIntercomError', () => {
+  it.each([
+    [api(404, 'not_found'), /^Intercom cannot find this conversation any more/],
+    [api(404, 'admin_not_found'), /^Intercom does not know your teammate account/],
+    [api(404, 'tag_not_found'), /^That tag no longer exists/],
+    [api(404, 'team_not_found'), /^That team no longer exists/],
+    [api(401), /INTERCOM_TOKEN/],
+    [api(403, 'forbidden', 'No seat'), /^Intercom did not allow this \(Intercom says: No seat\)/],
+    [api(422, 'parameter_invalid', 'Body is too long'), /^Intercom rejected this \(Intercom says: Body is too long\)/],
+    [new IntercomRateLimitedError(request, 'r', [], 30_000), /rate-limiting/],
+    [new IntercomRequestError(request, new Error('ECONNREFUSED'), false), /could not be reached; nothing was changed/],
+  ])('%s → a plain sentence', (error, sentence) => {
+    const text = explainIntercomError(error, 'close');
+    expect(text).toMatch(sentence);
+    expect(text).not.toMatch(/Error|\bat\s|POST|\/conversations/);
+  });
+
+  it('does not claim "nothing changed" when a write may have gone through', () => {
+    for (const error of [
+      new IntercomTimeoutError(request, 10_000, new Error('t')),
+      new IntercomRequestError(request, new Error('socket hang up'), true),
+      api(502),
+    ]) {
+      expect(explainIntercomError(error, 'reply')).toMatch(
+        /may have been sent anyway: check the conversation in Intercom/,
+      );
+      expect(explainIntercomError(error, 'note')).toMatch(/may have been added anyway/);
+      expect(explainIntercomError(error, 'close')).not.toContain('Nothing was changed');
+    }
+  });
+});
+
+describe('Identity', () => {
+  let fake: FakeIntercom;
+  let intercom: IntercomClient;
+  const users = new Map<string, SlackUser>();
+  let lookups = 0;
+  const slack = {
+    async user(id: string) {
+      lookups += 1;
+      return users.get(id) ?? null;
+    },
+  };
+
+  beforeEach(async () => {
+    fake = await FakeIntercom.start();
+    fake.addAdmin({ name: 'Alice', email: 'alice@example.com', id: '991' });
+    fake.addAdmin({ name: 'Bob', email: 'bob@example.com', id: '992' });
+    intercom = new IntercomClient({ token: fake.token, baseUrl: fake.url, idempotentRetry: noRetryPolicy });
+    users.clear();
+    lookups = 0;
+    users.set('UA', { id: 'UA', name: 'alice', email: 'ALICE@example.com', timeZone: 'Europe/Paris', isBot: false });
+    users.set('UB', { id: 'UB', name: 'bob', email: 'robert@personal.test', timeZone: null, isBot: false });
+    users.set('UC', { id: 'UC', name: 'carol', email: null, timeZone: null, isBot: false });
+  });
+  afterEach(async () => {
+    await intercom.close();
+    await fake.close();
+  });
+
+  it('finds the teammate by email, ignoring case, and caches the Slack profile', async () => {
+    let now = 0;
+    const identity = new Identity({ slack, directory: new Directory(intercom), ttlMs: 1_000, now: () => now });
+    expect(await identity.teammate('UA')).toEqual({
+      teammate: { slackUserId: 'UA', adminId: '991', name: 'Alice', timeZone: 'Europe/Paris' },
+    });
+    await identity.teammate('UA');
+    expect(lookups).toBe(1);
+    now = 2_000;
+    await identity.teammate('UA');
+    expect(lookups).toBe(2);
+  });
+
+  it('uses the override map first, and refuses with a reason otherwise', async () => {
+    const identity = new Identity({
+      slack,
+      directory: new Directory(intercom),
+      overrides: new Map([
+        ['UB', '992'],
+        ['UZ', '404'],
+      ]),
+    });
+    expect(await identity.teammate('UB')).toMatchObject({ teammate: { adminId: '992', name: 'Bob' } });
+    expect(await identity.teammate('UZ')).toEqual({
+      refusal:
+        'ADMIN_OVERRIDES maps you to Intercom admin 404, which Intercom does not know. Nothing was changed in Intercom.',
+    });
+    expect(await identity.teammate('UC')).toMatchObject({ refusal: expect.stringContaining('cannot see an email') });
+    expect(await identity.teammate('UNKNOWN')).toMatchObject({
+      refusal: expect.stringContaining('cannot see an email'),
+    });
+    users.set('UD', { id: 'UD', name: 'dan', email: 'dan@x.io', timeZone: null, isBot: false });
+    expect(await identity.teammate('UD')).toMatchObject({
+      refusal: expect.stringContaining('No Intercom teammate has your Slack email (dan@x.io)'),
+    });
+  });
+
+  it('sees a teammate added in Intercom after a miss, without waiting for the list to expire', async () => {
+    let now = 0;
+    const directory = new Directory(intercom, { now: () => now, ttlMs: 600_000, missMs: 1_000 });
+    const identity = new Identity({ slack, directory });
+    users.set('UE', { id: 'UE', name: 'eve', email: 'eve@example.com', timeZone: null, isBot: false });
+    expect(await identity.teammate('UE')).toHaveProperty('refusal');
+    fake.addAdmin({ name: 'Eve', email: 'eve@example.com', id: '993' });
+    now = 2_000;
+    expect(await identity.teammate('UE')).toMatchObject({ teammate: { adminId: '993' } });
+  });
+});
+
+describe('Directory', () => {
+  it('shares one load between concurrent readers', async () => {
+    const fake = await FakeIntercom.start();
+    fake.addAdmin({ name: 'Alice', email: 'alice@example.com', id: '991' });
+    const intercom = new IntercomClient({ token: fake.token, baseUrl: fake.url });
+    const directory = new Directory(intercom);
+    const names = await Promise.all([directory.adminName('991'), directory.adminName('991'), directory.admins()]);
+    expect(names.slice(0, 2)).toEqual(['Alice', 'Alice']);
+    expect(fake.calls('GET', '/admins')).toHaveLength(1);
+    await intercom.close();
+    await fake.close();
+  });
+});
+
+describe('Directory lists', () => {
+  it('names teams, hides archived ticket types, and remembers a company Intercom does not know', async () => {
+    const fake = await FakeIntercom.start();
+    fake.addTeam({ name: 'Billing', id: '7' });
+    fake.addTicketType({ name: 'Live' });
+    fake.addTicketType({ name: 'Old', archived: true });
+    const intercom = new IntercomClient({ token: fake.token, baseUrl: fake.url, idempotentRetry: noRetryPolicy });
+    const directory = new Directory(intercom);
+    try {
+      expect(await directory.teamName('7')).toBe('Billing');
+      expect(await directory.teamName('0')).toBeNull();
+      expect((await directory.ticketTypes()).map((t) => t.name)).toEqual(['Live']);
+      expect(await directory.company('co-missing')).toBeNull();
+      expect(await directory.company('co-missing')).toBeNull();
+      expect(fake.calls('GET', '/companies/co-missing')).toHaveLength(1);
+      expect(await directory.company(undefined)).toBeNull();
+      fake.fail({ method: 'GET', path: '/companies/co-broken', status: 403 });
+      await expect(directory.company('co-broken')).rejects.toThrow(/403/);
+    } finally {
+      await intercom.close();
+      await fake.close();
+    }
+  });
+});

@@ -1,0 +1,574 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeIntercom } from '../support/fake-intercom.ts';
+import type { FakeSlack } from '../support/fake-slack.ts';
+import { CHANNEL, Harness } from '../support/harness.ts';
+import {
+  blockAction,
+  blockSuggestion,
+  globalShortcut,
+  messageShortcut,
+  viewAction,
+} from '../support/slack-requests.ts';
+
+// `/intercom` over real HTTP: signed slash commands, button clicks, options, shortcuts and submissions into the
+// running bridge; results read back from the fake Slack's response URLs, writes from the fake Intercom.
+
+const ALICE = 'U0ALICE01';
+const MALLORY = 'U0MALLORY';
+
+let h: Harness;
+
+function seed(intercom: FakeIntercom, slack: FakeSlack) {
+  slack.addUser({ id: ALICE, name: 'Alice', email: 'alice@example.com', tz: 'Europe/Berlin' });
+  slack.addUser({ id: MALLORY, name: 'Mallory', email: 'mallory@elsewhere.test' });
+  intercom.addTag('VIP');
+  intercom.addTicketType({
+    name: 'Bug report',
+    attributes: [
+      {
+        name: 'Severity',
+        data_type: 'list',
+        required_to_create: true,
+        input_options: {
+          list_options: [
+            { id: 'sev-1', label: 'High' },
+            { id: 'sev-2', label: 'Low' },
+            { id: 'sev-0', label: 'Old', archived: true },
+          ],
+        },
+      },
+      { name: 'Affected users', data_type: 'integer' },
+      { name: 'Reproducible', data_type: 'boolean' },
+      { name: 'Seen at', data_type: 'datetime' },
+      { name: 'Steps', data_type: 'string', required_to_create: true, input_options: { multiline: true } },
+      { name: 'Internal only', data_type: 'string', visible_on_create: false },
+      { name: 'Screenshot', data_type: 'files' },
+    ],
+  });
+  intercom.addTicketType({ name: 'Retired type', archived: true });
+  intercom.addTicketType({ name: 'Question' });
+}
+
+beforeEach(async () => {
+  h = await Harness.start({ seed });
+});
+afterEach(async () => {
+  await h.stop();
+});
+
+const posts = (path: RegExp) => h.intercom.requests.filter((r) => r.method === 'POST' && path.test(r.path));
+const text = (message: Record<string, unknown>) => JSON.stringify(message.blocks ?? message.text);
+const idOf = (responseUrl: string) => responseUrl.split('/').at(-1) as string;
+
+describe('/intercom help and grammar', () => {
+  it.each(['', 'help', '  HELP  ', 'frobnicate now', 'contacts', 'conversation abc', 'note not-an-email'])(
+    '“%s” answers at once with help or how to use it, and asks Intercom nothing',
+    async (input) => {
+      const before = h.intercom.requests.length;
+      const { answer } = await h.command(ALICE, input);
+      expect(answer.status).toBe(200);
+      const body = JSON.parse(answer.body) as { text: string; response_type: string };
+      expect(body.response_type).toBe('ephemeral');
+      expect(body.text).toMatch(/\/intercom/);
+      if (input === 'frobnicate now') expect(body.text).toContain('`frobnicate` is not something /intercom knows');
+      if (input === 'contacts') expect(body.text).toContain('needs an email or a name');
+      expect(h.intercom.requests.length).toBe(before);
+    },
+  );
+});
+
+describe('/intercom contacts', () => {
+  it('searches an email exactly and shows the contact with its buttons', async () => {
+    const company = { type: 'company', id: 'co1', name: 'Initech' };
+    h.intercom.companies.push(company);
+    const ann = h.intercom.addContact({
+      email: 'ann@example.com',
+      name: 'Ann Lee',
+      last_seen_at: 1_790_000_000,
+      companies: { type: 'list', data: [{ type: 'company', id: 'co1' }] },
+    });
+    const { answer, responseUrl } = await h.command(ALICE, 'search   “ANN@example.com”');
+    expect(answer.body).toBe('');
+    const result = await h.response(idOf(responseUrl));
+    expect(posts(/^\/contacts\/search$/).at(-1)?.body).toEqual({
+      query: { field: 'email', operator: '=', value: 'ann@example.com' },
+      pagination: { per_page: 10 },
+    });
+    expect(result.response_type).toBe('ephemeral');
+    expect(text(result)).toContain('*Ann Lee*');
+    expect(text(result)).toContain('Initech');
+    expect(text(result)).toContain('last seen');
+    const actionIds = JSON.stringify(result.blocks).match(/"action_id":"[^"]+"/g);
+    expect(actionIds).toEqual([
+      `"action_id":"contact_note:${ann.id}"`,
+      `"action_id":"contact_tag:${ann.id}"`,
+      `"action_id":"contact_ticket:${ann.id}"`,
+      `"action_id":"open_link:${ann.id}"`,
+    ]);
+  });
+
+  it('searches names and emails by fragment, ten at a time, with More results paging on', async () => {
+    for (let i = 0; i < 12; i++) h.intercom.addContact({ email: `zoë${i}@example.com`, name: `Zoë Ågren ${i}` });
+    const { responseUrl } = await h.command(ALICE, 'contacts Zoë');
+    const first = await h.response(idOf(responseUrl));
+    expect(posts(/^\/contacts\/search$/).at(-1)?.body).toMatchObject({
+      query: {
+        operator: 'OR',
+        value: [
+          { field: 'name', operator: '~', value: 'Zoë' },
+          { field: 'email', operator: '~', value: 'Zoë' },
+        ],
+      },
+    });
+    expect((text(first).match(/Zoë Ågren/g) ?? []).length).toBe(10);
+    const more = (first.blocks as Array<{ elements?: Array<{ action_id: string; value: string }> }>)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'contacts_more');
+    expect(more).toBeDefined();
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: 'contacts_more',
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: [] },
+        value: more?.value,
+      }),
+      response_url: responseUrl,
+    });
+    const second = await h.response(idOf(responseUrl), 2);
+    expect(second.replace_original).toBe(true);
+    expect((text(second).match(/Zoë Ågren/g) ?? []).length).toBe(2);
+    expect(text(second)).not.toContain('contacts_more');
+  });
+
+  it('says so when nothing matches, and turns an Intercom failure into a sentence', async () => {
+    const none = await h.command(ALICE, 'contacts nobody-at-all');
+    expect(text(await h.response(idOf(none.responseUrl)))).toContain('No Intercom contact matches “nobody-at-all”');
+    h.intercom.fail({ method: 'POST', path: '/contacts/search', status: 403 });
+    const refused = await h.command(ALICE, 'contacts ann');
+    const answer = await h.response(idOf(refused.responseUrl));
+    expect(text(answer)).toContain('Intercom did not allow this');
+    expect(text(answer)).not.toMatch(/Error|stack/);
+  });
+});
+
+describe('/intercom articles', () => {
+  it('finds published articles with a snippet and a link, and shares one in the channel', async () => {
+    const article = h.intercom.addArticle({ title: 'Reset your password', body: 'Open settings & choose Reset' });
+    h.intercom.addArticle({ title: 'Reset drafts', state: 'draft' });
+    const { responseUrl } = await h.command(ALICE, 'articles reset');
+    const result = await h.response(idOf(responseUrl));
+    const search = h.intercom.requests.find((r) => r.path === '/articles/search');
+    expect(search?.query).toMatchObject({ phrase: 'reset', state: 'published', highlight: 'true' });
+    expect(text(result)).toContain(`<https://help.example.com/articles/${article.id}|Reset your password>`);
+    expect(text(result)).toContain('Open settings &amp; choose Reset');
+    expect(text(result)).not.toContain('Reset drafts');
+    const share = (result.blocks as Array<{ accessory?: { action_id: string; value: string } }>).find(
+      (b) => b.accessory,
+    )?.accessory;
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: share?.action_id ?? '',
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: [] },
+        value: share?.value,
+      }),
+      response_url: responseUrl,
+    });
+    const shared = await h.response(idOf(responseUrl), 2);
+    expect(shared).toMatchObject({ response_type: 'in_channel', replace_original: false });
+    expect(shared.text).toContain(
+      `<https://help.example.com/articles/${article.id}|Reset your password> — shared by <@${ALICE}>`,
+    );
+  });
+});
+
+describe('/intercom conversation', () => {
+  it('shows the card only to the asker, and Post to channel makes it the conversation’s card there', async () => {
+    const c = h.intercom.addConversation({ subject: 'Broken invoice' });
+    const { responseUrl } = await h.command(ALICE, `conversation #${c.id}`);
+    const preview = await h.response(idOf(responseUrl));
+    expect(text(preview)).toContain('Broken invoice');
+    expect(text(preview)).toContain('conversation_post');
+    expect(text(preview)).not.toContain(`"close:${c.id}"`);
+    expect(h.cards()).toHaveLength(0);
+
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: 'conversation_post',
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: [] },
+        value: String(c.id),
+      }),
+      response_url: responseUrl,
+    });
+    await h.eventually(() => expect(h.cards()).toHaveLength(1));
+    expect(h.cards()[0]?.channel).toBe(CHANNEL);
+    expect(await h.bridge?.store.getCard(String(c.id))).toMatchObject({ channel: CHANNEL });
+
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: 'conversation_post',
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: [] },
+        value: String(c.id),
+      }),
+      response_url: responseUrl,
+    });
+    await h.eventually(() =>
+      expect(String(h.responsesTo(idOf(responseUrl)).at(-1)?.text)).toContain(
+        'already has a card in <#C0SUPPORT1>: https://test.slack.com/archives/',
+      ),
+    );
+    expect(h.cards()).toHaveLength(1);
+  });
+
+  it('says plainly when the conversation does not exist', async () => {
+    const { responseUrl } = await h.command(ALICE, 'conversation 424242');
+    expect(text(await h.response(idOf(responseUrl)))).toContain('Intercom cannot find this conversation');
+  });
+});
+
+describe('note, tag and ticket modals', () => {
+  it('note: prefilled from the command’s email, written as the teammate, confirmed through the command', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const { responseUrl } = await h.command(ALICE, 'note Ann@Example.com');
+    const view = await h.openedView('contact_note');
+    expect(JSON.stringify(view.blocks)).toContain(
+      '"initial_option":{"text":{"type":"plain_text","text":"ann@example.com","emoji":true},"value":"email:ann@example.com"}',
+    );
+    const options = JSON.parse((await h.interact(blockSuggestion(ALICE, 'contact', 'ann', view))).body);
+    expect(options.options).toEqual([
+      { text: { type: 'plain_text', text: 'Ann Lee (ann@example.com)', emoji: true }, value: `id:${ann.id}` },
+    ]);
+
+    const empty = await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: null } },
+      message: { message: { value: '' } },
+    });
+    expect(JSON.parse(empty.body).errors).toEqual({ contact: 'Pick the contact.', message: 'Write the note first.' });
+
+    await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: 'email:ann@example.com' } } },
+      message: { message: { value: 'Called about <billing>' } },
+    });
+    const confirmation = await h.response(idOf(responseUrl));
+    expect(posts(/\/notes$/).map((r) => [r.path, r.body])).toEqual([
+      [`/contacts/${ann.id}/notes`, { body: '<p>Called about &lt;billing&gt;</p>', admin_id: '991' }],
+    ]);
+    expect(confirmation).toMatchObject({
+      response_type: 'ephemeral',
+      text: '✅ Note added to Ann Lee (ann@example.com).',
+    });
+  });
+
+  it('refuses a Slack user with no Intercom teammate before they type anything', async () => {
+    await h.command(MALLORY, 'note');
+    await h.eventually(async () => {
+      const view = await h.openedView();
+      expect(view.submit).toBeUndefined();
+      expect(JSON.stringify(view.blocks)).toContain('No Intercom teammate has your Slack email');
+    });
+  });
+
+  it('tag: from a result button, with an existing tag and a new one', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const { responseUrl } = await h.command(ALICE, 'contacts ann@example.com');
+    const result = await h.response(idOf(responseUrl));
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: `contact_tag:${ann.id}`,
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: result.blocks as unknown[] },
+        value: String(ann.id),
+      }),
+      response_url: responseUrl,
+    });
+    const view = await h.openedView('contact_tag');
+    expect(JSON.stringify(view.blocks)).toContain(
+      `"initial_option":{"text":{"type":"plain_text","text":"Ann Lee","emoji":true},"value":"id:${ann.id}"}`,
+    );
+    const vip = h.intercom.tags.find((t) => t.name === 'VIP');
+    await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+      tags: { tags: { selected_options: [{ value: String(vip?.id) }] } },
+      new_tag: { new_tag: { value: 'churn-risk' } },
+    });
+    const confirmation = await h.response(idOf(responseUrl), 2);
+    const churn = h.intercom.tags.find((t) => t.name === 'churn-risk');
+    expect(posts(/^\/contacts\/.+\/tags$/).map((r) => r.body)).toEqual([
+      { id: String(vip?.id) },
+      { id: String(churn?.id) },
+    ]);
+    expect(confirmation.text).toBe('✅ Tagged Ann Lee: VIP, churn-risk.');
+  });
+
+  it('ticket: types without archived ones, the chosen type’s fields, required ones enforced, then POST /tickets', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const { responseUrl } = await h.command(ALICE, 'ticket ann@example.com');
+    const first = await h.openedView('ticket_create');
+    const types = JSON.parse((await h.interact(blockSuggestion(ALICE, 'ticket_type', '', first))).body);
+    const bug = h.intercom.ticketTypes.find((t) => t.name === 'Bug report');
+    const question = h.intercom.ticketTypes.find((t) => t.name === 'Question');
+    expect(types.options.map((o: { value: string }) => o.value)).toEqual([String(bug?.id), String(question?.id)]);
+
+    const contactState = {
+      contact: {
+        contact: {
+          selected_option: { text: { type: 'plain_text', text: 'ann@example.com' }, value: 'email:ann@example.com' },
+        },
+      },
+    };
+    await h.interact(
+      viewAction(
+        ALICE,
+        first,
+        {
+          action_id: 'ticket_type',
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: 'Bug report' }, value: String(bug?.id) },
+        },
+        contactState,
+      ),
+    );
+    const view = await h.eventually(() => {
+      const updated = h.slack.views.get(String(first.id));
+      if (!updated || !JSON.stringify(updated.blocks).includes('Severity')) throw new Error('not updated yet');
+      return updated;
+    });
+    const blocks = view.blocks as Array<{
+      block_id?: string;
+      label?: { text: string };
+      optional?: boolean;
+      element?: { type: string; multiline?: boolean; options?: unknown[] };
+    }>;
+    const field = (label: string) => blocks.find((b) => b.label?.text === label);
+    expect(blocks.filter((b) => b.block_id?.toString().startsWith('attr:') ?? false).map((b) => b.label?.text)).toEqual(
+      ['Title', 'Description', 'Severity', 'Affected users', 'Reproducible', 'Seen at', 'Steps'],
+    );
+    expect(field('Severity')).toMatchObject({ optional: false, element: { type: 'static_select' } });
+    expect(field('Severity')?.element?.options).toHaveLength(2);
+    expect(field('Affected users')?.element?.type).toBe('number_input');
+    expect(field('Reproducible')?.element?.type).toBe('checkboxes');
+    expect(field('Seen at')?.element?.type).toBe('datetimepicker');
+    expect(field('Steps')).toMatchObject({ optional: false, element: { type: 'plain_text_input', multiline: true } });
+
+    const id = (label: string) => String((field(label) as { block_id: string }).block_id);
+    const values = (extra: Record<string, unknown>) => ({
+      ...contactState,
+      ticket_type: { ticket_type: { selected_option: { value: String(bug?.id) } } },
+      [id('Title')]: { value: { value: 'Export fails' } },
+      [id('Affected users')]: { value: { value: 'many' } },
+      ...extra,
+    });
+    const invalid = await h.submit(ALICE, view, values({}));
+    expect(JSON.parse(invalid.body).errors).toEqual({
+      [id('Severity')]: 'Required for this ticket type.',
+      [id('Affected users')]: 'Enter a whole number.',
+      [id('Steps')]: 'Required for this ticket type.',
+    });
+    expect(posts(/^\/tickets$/)).toHaveLength(0);
+
+    await h.submit(
+      ALICE,
+      view,
+      values({
+        [id('Affected users')]: { value: { value: '12' } },
+        [id('Severity')]: { value: { selected_option: { value: 'sev-1' } } },
+        [id('Reproducible')]: { value: { selected_options: [{ value: 'true' }] } },
+        [id('Seen at')]: { value: { selected_date_time: 1_790_000_000 } },
+        [id('Steps')]: { value: { value: 'Click export\nWait' } },
+      }),
+    );
+    const confirmation = await h.response(idOf(responseUrl));
+    expect(posts(/^\/tickets$/).map((r) => r.body)).toEqual([
+      {
+        ticket_type_id: String(bug?.id),
+        contacts: [{ id: String(ann.id) }],
+        ticket_attributes: {
+          _default_title_: 'Export fails',
+          Severity: 'sev-1',
+          'Affected users': 12,
+          Reproducible: true,
+          'Seen at': 1_790_000_000,
+          Steps: 'Click export\nWait',
+        },
+      },
+    ]);
+    expect(String(confirmation.text)).toMatch(
+      /^✅ Ticket #1 \(Bug report\) created: Export fails\. https:\/\/app\.intercom\.com\//,
+    );
+  });
+
+  it('message shortcut: prefilled with the message and its permalink, linked to the card’s conversation', async () => {
+    const c = h.intercom.addConversation({ subject: 'Login loop' });
+    await h.webhook(h.notification('conversation.user.created', { type: 'conversation', id: String(c.id) }));
+    await h.eventually(() => expect(h.cards()).toHaveLength(1));
+    const card = h.cards()[0];
+    await h.interact(
+      messageShortcut({
+        user: ALICE,
+        callbackId: 'ticket_from_message',
+        channel: CHANNEL,
+        message: {
+          ts: '1800000500.000100',
+          thread_ts: card?.ts,
+          text: 'Customer stuck in a login loop\nsince Tuesday',
+        },
+        responseUrl: `${h.slack.url}/response/shortcut1`,
+      }),
+    );
+    const view = await h.openedView('ticket_create');
+    const context = JSON.parse(String(view.private_metadata));
+    expect(context).toMatchObject({
+      conversationId: String(c.id),
+      title: 'Customer stuck in a login loop',
+      responseUrl: `${h.slack.url}/response/shortcut1`,
+    });
+    expect(context.description).toBe(
+      `Customer stuck in a login loop\nsince Tuesday\n\nFrom Slack: https://test.slack.com/archives/${CHANNEL}/p1800000500000100?thread_ts=${card?.ts}&cid=${CHANNEL}`,
+    );
+    expect(JSON.stringify(view.blocks)).toContain(`Linked to conversation ${c.id} in Intercom`);
+  });
+
+  it('global shortcut: an empty ticket modal, confirmed in a direct message', async () => {
+    h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const simple = h.intercom.ticketTypes.find((t) => t.name === 'Question') ?? {};
+    await h.interact(globalShortcut({ user: ALICE, callbackId: 'new_ticket' }));
+    const first = await h.openedView('ticket_create');
+    expect(JSON.stringify(first.blocks)).toContain('Choose a type to see its fields');
+    const contactState = {
+      contact: {
+        contact: { selected_option: { text: { type: 'plain_text', text: 'Ann' }, value: 'email:ann@example.com' } },
+      },
+    };
+    await h.interact(
+      viewAction(
+        ALICE,
+        first,
+        {
+          action_id: 'ticket_type',
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: 'Question' }, value: String(simple.id) },
+        },
+        contactState,
+      ),
+    );
+    const view = await h.eventually(() => {
+      const v = h.slack.views.get(String(first.id));
+      if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');
+      return v;
+    });
+    const stale = await h.submit(ALICE, first, {
+      ...contactState,
+      ticket_type: { ticket_type: { selected_option: { value: String(simple.id) } } },
+    });
+    expect(JSON.parse(stale.body).errors).toEqual({ ticket_type: 'Wait for this type’s fields to appear.' });
+    await h.submit(ALICE, view, {
+      ...contactState,
+      ticket_type: { ticket_type: { selected_option: { value: String(simple.id) } } },
+    });
+    await h.eventually(() =>
+      expect(h.slack.messages.find((m) => m.channel === ALICE)?.text).toMatch(/^✅ Ticket #1 \(Question\) created\./),
+    );
+  });
+});
+
+describe('when Intercom says no', () => {
+  it('a note for an email nobody has is refused plainly, and the text is handed back', async () => {
+    const { responseUrl } = await h.command(ALICE, 'note nobody@example.com');
+    const view = await h.openedView('contact_note');
+    await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: 'email:nobody@example.com' } } },
+      message: { message: { value: 'Remember <this>' } },
+    });
+    const answer = await h.response(idOf(responseUrl));
+    expect(answer.text).toBe(
+      '⚠️ No Intercom contact has the email nobody@example.com. Nothing was changed.\n\nWhat you wrote, so it is not lost:\n>>> Remember &lt;this&gt;',
+    );
+    expect(posts(/\/notes$/)).toEqual([]);
+  });
+
+  it('a ticket Intercom rejects is reported with Intercom’s reason', async () => {
+    h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const question = h.intercom.ticketTypes.find((t) => t.name === 'Question');
+    const { responseUrl } = await h.command(ALICE, 'ticket ann@example.com');
+    const first = await h.openedView('ticket_create');
+    const contactState = {
+      contact: {
+        contact: { selected_option: { text: { type: 'plain_text', text: 'Ann' }, value: 'email:ann@example.com' } },
+      },
+    };
+    await h.interact(
+      viewAction(
+        ALICE,
+        first,
+        {
+          action_id: 'ticket_type',
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: 'Question' }, value: String(question?.id) },
+        },
+        contactState,
+      ),
+    );
+    const view = await h.eventually(() => {
+      const v = h.slack.views.get(String(first.id));
+      if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');
+      return v;
+    });
+    h.intercom.fail({ method: 'POST', path: '/tickets', status: 400 });
+    await h.submit(ALICE, view, {
+      ...contactState,
+      ticket_type: { ticket_type: { selected_option: { value: String(question?.id) } } },
+    });
+    const answer = await h.response(idOf(responseUrl));
+    expect(String(answer.text)).toMatch(/^⚠️ Intercom rejected this/);
+    expect(String(answer.text)).toContain('Nothing was changed.');
+  });
+});
+
+describe('odd input to results and buttons', () => {
+  it('ignores a More results button whose value is not ours, and answers a failed page plainly', async () => {
+    const { responseUrl } = await h.command(ALICE, 'contacts zz');
+    await h.response(idOf(responseUrl));
+    const click = (value: string) =>
+      h.interact({
+        ...blockAction({
+          user: ALICE,
+          actionId: 'contacts_more',
+          channel: CHANNEL,
+          message: { ts: '1.1', text: '', blocks: [] },
+          value,
+        }),
+        response_url: responseUrl,
+      });
+    expect((await click('not json')).status).toBe(200);
+    expect((await click('{"after":"x"}')).status).toBe(200);
+    h.intercom.fail({ method: 'POST', path: '/contacts/search', status: 500, times: 5 });
+    await click('{"q":"zz","after":"x"}');
+    const answer = await h.response(idOf(responseUrl), 2);
+    expect(String(JSON.stringify(answer))).toContain('Intercom did not confirm this in time');
+    expect(h.responsesTo(idOf(responseUrl))).toHaveLength(2);
+  });
+
+  it('answers a failed article search and conversation preview with a sentence', async () => {
+    h.intercom.fail({ method: 'GET', path: '/articles/search', status: 401 });
+    const articles = await h.command(ALICE, 'articles anything');
+    expect(JSON.stringify(await h.response(idOf(articles.responseUrl)))).toContain('INTERCOM_TOKEN');
+  });
+});
+
+describe('limits Slack sets', () => {
+  it('answers an email too long for a select option plainly, and opens nothing', async () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.com`;
+    const { answer } = await h.command(ALICE, `note ${email}`);
+    expect(JSON.parse(answer.body).text).toBe(
+      'That email is too long to look up; pick the contact in the form instead.',
+    );
+    expect(h.slack.views.size).toBe(0);
+  });
+});
