@@ -1,21 +1,30 @@
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App } from '@slack/bolt';
-import { CATCH_UP_TOPIC, CatchUp } from './bridge/catch-up.ts';
+import { App, SocketModeReceiver } from '@slack/bolt';
+import { CatchUp } from './bridge/catch-up.ts';
+import { ContactActions } from './bridge/contact-actions.ts';
 import { ConversationSync } from './bridge/conversation-sync.ts';
 import { Directory } from './bridge/directory.ts';
-import { PermanentFailure } from './bridge/failures.ts';
+import { Identity } from './bridge/identity.ts';
+import { createJobHandler, syncJob } from './bridge/jobs.ts';
+import { Lookup } from './bridge/lookup.ts';
 import { createRouter, loadRoutes, type RouteRule } from './bridge/routing.ts';
+import { Triage } from './bridge/triage.ts';
 import { InboxWorker } from './bridge/worker.ts';
 import type { Config } from './config.ts';
+import { healthRoutes, Readiness } from './http/health.ts';
 import { intercomWebhookRoute } from './http/intercom-webhooks.ts';
+import { routesServer } from './http/routes-server.ts';
 import { IntercomClient } from './intercom/client.ts';
-import { parseNotification } from './intercom/webhooks.ts';
 import type { Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
+import { registerCommandListeners } from './slack/listeners/commands.ts';
+import { registerTriageListeners } from './slack/listeners/triage.ts';
 import { backgroundWebClient, WebApiSlackPort } from './slack/slack-port.ts';
 import { openStore } from './store/index.ts';
-import type { Store } from './store/store.ts';
+import type { NewDelivery, Store } from './store/store.ts';
 
 export interface RunningBridge {
   readonly port: number;
@@ -24,6 +33,8 @@ export interface RunningBridge {
   readonly store: Store;
   readonly worker: InboxWorker;
   readonly catchUp: CatchUp;
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
   stop(): Promise<void>;
 }
 
@@ -44,12 +55,9 @@ export async function startBridge(
   logger: Logger,
   overrides: BridgeOverrides = {},
 ): Promise<RunningBridge> {
-  if (config.slack.appToken) {
-    // the config accepts it because DESIGN.md promises it; refusing beats silently ignoring it
-    throw new Error('SLACK_APP_TOKEN is set, but Socket Mode is not available yet: unset it and use HTTP mode');
-  }
   const routes = overrides.routes ?? (config.routesFile ? loadRoutes(config.routesFile) : []);
   const store = openStore(config.databaseUrl);
+  const metrics = new Metrics(store);
   const intercom = new IntercomClient({
     token: config.intercom.token,
     region: config.intercom.region,
@@ -57,28 +65,46 @@ export async function startBridge(
     apiVersion: config.intercom.apiVersion,
     timeoutMs: config.intercom.timeoutMs,
     logger: logger.child({ component: 'intercom' }),
+    onAttempt: (attempt) => metrics.intercomAttempt(attempt),
   });
 
+  const slackPort = new WebApiSlackPort(
+    backgroundWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger }),
+    logger.child({ component: 'slack' }),
+    (method, status) => metrics.slackCalls.inc({ method, status }),
+  );
+  const directory = new Directory(intercom);
+  const identity = new Identity({ slack: slackPort, directory, overrides: config.triage.adminOverrides });
   const sync = new ConversationSync({
     intercom,
-    slack: new WebApiSlackPort(
-      backgroundWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger }),
-      logger.child({ component: 'slack' }),
-    ),
+    slack: slackPort,
     store,
-    directory: new Directory(intercom),
+    directory,
     route: createRouter(routes, config.slack.channel),
     logger: logger.child({ component: 'sync' }),
   });
-  const worker = new InboxWorker({
+  const enqueue = async (job: NewDelivery) => {
+    const fresh = await store.enqueue(job);
+    worker.wake();
+    return fresh;
+  };
+  const triage = new Triage({
+    intercom,
+    identity,
+    directory,
+    requestSync: async (conversationId) => {
+      await enqueue(syncJob(conversationId));
+    },
+    logger: logger.child({ component: 'triage' }),
+  });
+  const worker: InboxWorker = new InboxWorker({
     store,
     logger: logger.child({ component: 'worker' }),
     ...overrides.worker,
-    async handle(delivery) {
-      if (delivery.topic === CATCH_UP_TOPIC && delivery.conversationId) return sync.sync(delivery.conversationId);
-      const parsed = parseNotification(delivery.payload);
-      if (!parsed.ok) throw new PermanentFailure(`stored payload is not a notification: ${parsed.problems.join('; ')}`);
-      await sync.handle(parsed.notification);
+    handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger }),
+    onOutcome: (delivery, outcome, ms) => {
+      metrics.deliveries.inc({ topic: delivery.topic, outcome });
+      metrics.processing.observe({ topic: delivery.topic }, ms / 1000);
     },
   });
   const catchUp = new CatchUp({
@@ -89,40 +115,118 @@ export async function startBridge(
     onQueued: () => worker.wake(),
   });
 
+  const readiness = new Readiness({
+    store: () => store.inboxStats(Date.now()),
+    slack: () => slackPort.authTest(),
+    intercom: () => intercom.admins.me(),
+    logger: logger.child({ component: 'readiness' }),
+  });
+  // Bolt given a token checks it with auth.test at once and, if Slack refuses, leaves that promise rejected with
+  // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
+  // asks again on the next request until Slack accepts it.
+  let bot: Promise<{ botId: string; botUserId: string }> | undefined;
+  const customRoutes = [
+    ...healthRoutes(readiness, metrics),
+    intercomWebhookRoute({
+      clientSecret: config.intercom.clientSecret,
+      store,
+      logger,
+      onAccepted: () => worker.wake(),
+      onOutcome: (outcome) => metrics.webhooks.inc({ outcome }),
+    }),
+  ];
+  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // Socket Mode: Slack's requests come over a WebSocket, and a plain server of ours keeps serving Intercom's
+  // webhooks, health and metrics on HOST:PORT
+  const socket = config.slack.appToken
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken,
+        logger: toBoltLogger(logger),
+        installerOptions: { clientOptions },
+      })
+    : undefined;
   const slack = new App({
-    token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
+    authorize: async () => {
+      bot ??= slackPort.authTest().catch((error: unknown) => {
+        bot = undefined;
+        throw error;
+      });
+      return { botToken: config.slack.botToken, ...(await bot) };
+    },
     logger: toBoltLogger(logger),
-    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/plain' });
-          res.end('ok');
-        },
-      },
-      intercomWebhookRoute({
-        clientSecret: config.intercom.clientSecret,
-        store,
-        logger,
-        onAccepted: () => worker.wake(),
-      }),
-    ],
+    clientOptions,
+    ...(socket ? { receiver: socket } : { signingSecret: config.slack.signingSecret, customRoutes }),
   });
 
-  const server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
+  const lookup = new Lookup(intercom, directory);
+  registerCommandListeners(slack, {
+    lookup,
+    actions: new ContactActions({
+      intercom,
+      identity,
+      directory,
+      lookup,
+      logger: logger.child({ component: 'contacts' }),
+    }),
+    identity,
+    directory,
+    cardData: (conversationId) => sync.cardData(conversationId),
+    slack: slackPort,
+    store,
+    enqueue,
+    logger: logger.child({ component: 'commands' }),
+  });
+  registerTriageListeners(slack, {
+    triage,
+    identity,
+    directory,
+    slack: slackPort,
+    store,
+    enqueue,
+    threadMessages: config.triage.threadMessages,
+    reactions: config.triage.reactions,
+    logger: logger.child({ component: 'slack-listeners' }),
+  });
+
+  let server: Server;
+  if (socket) {
+    server = routesServer(customRoutes);
+    server.listen(config.http.port, config.http.host);
+    await once(server, 'listening');
+    await slack.start();
+  } else {
+    server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
+  }
   const { port } = server.address() as AddressInfo;
   worker.start();
   catchUp.start();
+  void readiness.checkCredentials();
+  // finished deliveries are kept two days (a redelivery within that is still a duplicate), then forgotten
+  const prune = () =>
+    store
+      .prune(Date.now() - 48 * 3600_000)
+      .then((n) => n > 0 && logger.info({ deliveries: n }, 'forgot finished deliveries older than two days'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not prune the inbox'));
+  void prune();
+  const pruning = setInterval(prune, 3600_000);
+  pruning.unref();
+  // the first modal after start-up should find teammates and tags already loaded
+  directory.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not preload teammates and tags'));
   if (!config.intercom.clientSecret) {
     logger.warn(
       { everySeconds: config.intercom.pollIntervalSeconds },
       'no INTERCOM_CLIENT_SECRET: webhooks are refused and conversations arrive by polling only',
     );
   }
-  logger.info({ port, host: config.http.host, intercomApi: intercom.http.origin }, 'bridge listening');
+  logger.info(
+    {
+      port,
+      host: config.http.host,
+      slack: socket ? 'socket-mode' : 'http',
+      intercomApi: intercom.http.origin,
+    },
+    'bridge listening',
+  );
 
   return {
     port,
@@ -131,8 +235,12 @@ export async function startBridge(
     store,
     worker,
     catchUp,
+    metrics,
+    readiness,
     async stop() {
+      clearInterval(pruning);
       await slack.stop();
+      if (socket) await new Promise((resolve) => server.close(resolve));
       await catchUp.stop();
       await worker.stop();
       await intercom.close();

@@ -32,7 +32,13 @@ try {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down: no new requests; finishing the work in flight');
+    // within Docker's and Kubernetes' usual 30 s grace; work still unfinished is leased, so it runs again later
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took over 25 s: exiting with work in flight (it will be retried)');
+      process.exit(1);
+    }, 25_000);
+    deadline.unref();
     await bridge.stop();
     process.exit(0);
   };

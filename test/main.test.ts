@@ -120,9 +120,4 @@ describe('startBridge', () => {
     }
     expect(sink.lines().map((l) => l.msg)).toContain('bridge listening');
   });
-
-  it('refuses Socket Mode plainly until it exists', async () => {
-    const config = loadConfig({ ...SECRETS, SLACK_APP_TOKEN: 'xapp-1-A-1', SLACK_CHANNEL: 'C0123ABCD' });
-    await expect(startBridge(config, logSink().logger)).rejects.toThrow(/Socket Mode is not available yet/);
-  });
 });

@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { webApi } from '@slack/bolt';
+import { parse } from 'yaml';
+import { loadRoutes, RoutesError } from './bridge/routing.ts';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { IntercomClient } from './intercom/client.ts';
+import { openStore } from './store/index.ts';
+
+// `npm run doctor`: checks what the bridge needs before it can work — the environment, Slack's token, scopes and
+// channels, Intercom's token and region, the webhook secret, the store — and prints a checklist with fixes.
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface DoctorCheck {
+  status: CheckStatus;
+  what: string;
+  /** What to do about it, for warnings and failures. */
+  fix?: string | undefined;
+}
+
+/** The bot scopes manifest.yml asks for: what a correctly installed app has. */
+export function manifestScopes(file = new URL('../manifest.yml', import.meta.url)): string[] {
+  const manifest = parse(readFileSync(file, 'utf8')) as { oauth_config?: { scopes?: { bot?: string[] } } };
+  return manifest.oauth_config?.scopes?.bot ?? [];
+}
+
+export async function runDoctor(env: NodeJS.ProcessEnv, options: { scopes?: string[] } = {}): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  let config: Config;
+  try {
+    config = loadConfig(env);
+    checks.push({ status: 'ok', what: 'environment: every variable is valid' });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) {
+      checks.push({ status: 'fail', what: `environment: ${problem}`, fix: 'see docs/configuration.md' });
+    }
+    return checks;
+  }
+  let channels = config.slack.channel ? [config.slack.channel] : [];
+  if (config.routesFile) {
+    try {
+      const routes = loadRoutes(config.routesFile);
+      channels = [
+        ...new Set([...channels, ...routes.flatMap((r) => ('channel' in r && r.channel ? [r.channel] : []))]),
+      ];
+      checks.push({ status: 'ok', what: `routes file: ${routes.length} rules` });
+    } catch (error) {
+      if (!(error instanceof RoutesError)) throw error;
+      for (const problem of error.problems)
+        checks.push({ status: 'fail', what: `routes file: ${problem}`, fix: 'see docs/routing.md' });
+    }
+  }
+  checks.push(...(await slackChecks(config, channels, options.scopes ?? manifestScopes())));
+  checks.push(...(await intercomChecks(config)));
+  checks.push(await storeCheck(config));
+  return checks;
+}
+
+async function slackChecks(config: Config, channels: string[], wanted: string[]): Promise<DoctorCheck[]> {
+  const client = new webApi.WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    logLevel: webApi.LogLevel.ERROR,
+    logger: silentLogger,
+  });
+  const checks: DoctorCheck[] = [];
+  let granted: string[];
+  try {
+    const auth = await client.auth.test();
+    granted = (auth.response_metadata?.scopes ?? []).map(String);
+    checks.push({ status: 'ok', what: `Slack: bot token works (workspace ${auth.team}, bot user ${auth.user_id})` });
+  } catch (error) {
+    return [
+      {
+        status: 'fail',
+        what: `Slack: the bot token was refused (${slackError(error)})`,
+        fix: 'copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions into SLACK_BOT_TOKEN',
+      },
+    ];
+  }
+  const missing = wanted.filter((scope) => !granted.includes(scope));
+  checks.push(
+    missing.length === 0
+      ? { status: 'ok', what: `Slack: all ${wanted.length} scopes granted` }
+      : {
+          status: 'fail',
+          what: `Slack: scopes missing: ${missing.join(', ')}`,
+          fix: 'add them under OAuth & Permissions (or update the app from manifest.yml), then reinstall the app',
+        },
+  );
+  for (const channel of channels) checks.push(await channelCheck(client, channel));
+  return checks;
+}
+
+async function channelCheck(client: InstanceType<typeof webApi.WebClient>, channel: string): Promise<DoctorCheck> {
+  try {
+    const info = await client.conversations.info({ channel });
+    const c = info.channel;
+    const name = c?.name ? `#${c.name}` : channel;
+    if (c?.is_archived)
+      return { status: 'fail', what: `Slack: ${name} is archived`, fix: 'unarchive it, or route elsewhere' };
+    if (c?.is_member) return { status: 'ok', what: `Slack: the bot is in ${name}` };
+    if (c?.is_private) {
+      return {
+        status: 'fail',
+        what: `Slack: the bot is not in private channel ${name}`,
+        fix: `invite it: /invite @bot in ${name}`,
+      };
+    }
+    return {
+      status: 'warn',
+      what: `Slack: the bot is not in ${name} yet`,
+      fix: 'it joins by itself on the first card (channels:join), or invite it now',
+    };
+  } catch (error) {
+    const code = slackError(error);
+    return {
+      status: 'fail',
+      what: `Slack: channel ${channel} cannot be read (${code})`,
+      fix:
+        code === 'channel_not_found'
+          ? 'check the id (channel details → bottom of the About tab); for a private channel invite the bot first'
+          : 'check the channels:read and groups:read scopes',
+    };
+  }
+}
+
+async function intercomChecks(config: Config): Promise<DoctorCheck[]> {
+  const intercom = new IntercomClient({
+    token: config.intercom.token,
+    region: config.intercom.region,
+    baseUrl: config.intercom.apiUrl,
+    apiVersion: config.intercom.apiVersion,
+    timeoutMs: config.intercom.timeoutMs,
+  });
+  const checks: DoctorCheck[] = [];
+  try {
+    const me = await intercom.admins.me();
+    checks.push({
+      status: 'ok',
+      what: `Intercom: token works (workspace ${me.app?.name ?? me.app?.id_code ?? '?'}, as ${me.name ?? me.email ?? me.id})`,
+    });
+    const region = me.app?.region?.toLowerCase();
+    if (region && !config.intercom.apiUrl && region !== config.intercom.region) {
+      checks.push({
+        status: 'fail',
+        what: `Intercom: the workspace is hosted in ${region.toUpperCase()}, but INTERCOM_REGION is ${config.intercom.region}`,
+        fix: `set INTERCOM_REGION=${region}`,
+      });
+    } else {
+      checks.push({
+        status: 'ok',
+        what: `Intercom: region ${config.intercom.apiUrl ? `(INTERCOM_API_URL ${intercom.http.origin})` : config.intercom.region}`,
+      });
+    }
+  } catch (error) {
+    checks.push({
+      status: 'fail',
+      what: `Intercom: GET /me failed (${error instanceof Error ? error.message : String(error)})`,
+      fix: 'check INTERCOM_TOKEN (Developer Hub → your app → Authentication) and INTERCOM_REGION',
+    });
+  } finally {
+    await intercom.close();
+  }
+  checks.push(
+    config.intercom.clientSecret
+      ? {
+          status: 'ok',
+          what: 'Intercom: webhook secret set (Intercom cannot be asked about it: send a test notification from the Developer Hub and look for "Intercom ping received" in the logs)',
+        }
+      : {
+          status: 'warn',
+          what: 'Intercom: INTERCOM_CLIENT_SECRET is not set, so webhooks are refused and conversations arrive by polling only',
+          fix: 'copy the client secret (Developer Hub → Basic information) into INTERCOM_CLIENT_SECRET',
+        },
+  );
+  return checks;
+}
+
+async function storeCheck(config: Config): Promise<DoctorCheck> {
+  try {
+    const store = openStore(config.databaseUrl);
+    try {
+      const stats = await store.inboxStats(Date.now());
+      return {
+        status: 'ok',
+        what: `store: ${config.databaseUrl.split(':')[0]} reachable (${stats.pending} pending, ${stats.parked} parked)`,
+      };
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    return {
+      status: 'fail',
+      what: `store: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'check DATABASE_URL',
+    };
+  }
+}
+
+const MARK: Record<CheckStatus, string> = { ok: '✔', warn: '!', fail: '✖' };
+
+export function formatChecklist(checks: readonly DoctorCheck[]): string {
+  const lines = checks.map((c) => `${MARK[c.status]} ${c.what}${c.fix ? `\n    → ${c.fix}` : ''}`);
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  const warned = checks.filter((c) => c.status === 'warn').length;
+  lines.push(
+    '',
+    failed
+      ? `${failed} problem(s) to fix, ${warned} warning(s).`
+      : `Ready to run${warned ? ` (${warned} warning(s))` : ''}.`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function slackError(error: unknown): string {
+  const data = (error as { data?: { error?: string } }).data;
+  return data?.error ?? (error instanceof Error ? error.message : String(error));
+}
+
+const silentLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => webApi.LogLevel.ERROR,
+  setName() {},
+};
+
+if (import.meta.main) {
+  loadDotEnv();
+  const checks = await runDoctor(process.env);
+  process.stdout.write(formatChecklist(checks));
+  process.exit(checks.some((c) => c.status === 'fail') ? 1 : 0);
+}

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { FakeIntercom } from '../support/fake-intercom.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
+
+// SIGTERM while webhooks are being processed: the process stops taking requests, finishes what it started, and
+// exits 0; whatever it had accepted but not started waits in the store, and the next start posts it.
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+/** A signed conversation.user.created webhook, as Intercom sends it. */
+async function webhook(port: number, conversationId: string): Promise<number> {
+  const body = JSON.stringify({
+    type: 'notification_event',
+    id: `notif_${conversationId}`,
+    topic: 'conversation.user.created',
+    created_at: Math.floor(Date.now() / 1000),
+    data: { type: 'notification_event_data', item: { type: 'conversation', id: conversationId } },
+  });
+  const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
+
+let child: ChildProcess | undefined;
+const fakes: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  child?.kill('SIGKILL');
+  for (const fake of fakes.splice(0)) await fake.close();
+});
+
+describe('SIGTERM with work in flight', () => {
+  it('finishes what it started, keeps the rest, loses and doubles nothing', async () => {
+    const intercom = await FakeIntercom.start();
+    const slack = await FakeSlack.start();
+    fakes.push(intercom, slack);
+    slack.addChannel({ id: CHANNEL, name: 'support' });
+    intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    // each sync waits on Intercom, so deliveries are mid-flight when the signal comes
+    intercom.latencyMs = (req) => (req.method === 'GET' && req.path.startsWith('/conversations/') ? 300 : 0);
+    const ids = Array.from({ length: 30 }, () => String(intercom.addConversation({ subject: 'Shutdown' }).id));
+
+    const file = join(mkdtempSync(join(tmpdir(), 'bridge-shutdown-')), 'bridge.db');
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_CHANNEL: CHANNEL,
+      SLACK_API_URL: slack.apiUrl,
+      INTERCOM_TOKEN: intercom.token,
+      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
+      INTERCOM_API_URL: intercom.url,
+      DATABASE_URL: `sqlite:${file}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
+    child = spawn(process.execPath, [join(ROOT, 'src', 'main.ts')], { cwd: join(ROOT, 'test'), env });
+    let output = '';
+    child.stdout?.on('data', (d) => {
+      output += String(d);
+    });
+    const exited = once(child, 'exit').then(([code]) => Number(code));
+    for (let i = 0; i < 200 && !output.includes('bridge listening'); i++) await new Promise((r) => setTimeout(r, 25));
+
+    const answers = await Promise.all(ids.map((id) => webhook(port, id)));
+    expect(answers).toEqual(ids.map(() => 200));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
+    expect(output).toContain('bridge stopped');
+    const postedBeforeStop = slack.messages.filter((m) => m.threadTs === undefined).length;
+    expect(postedBeforeStop).toBeLessThan(30); // the signal really came mid-burst
+
+    // (the start-up catch-up queues syncs of its own: count the webhooks' deliveries)
+    const db = new DatabaseSync(file);
+    const count = (state: string) =>
+      Number(
+        db.prepare("SELECT count(*) AS n FROM inbox WHERE topic = 'conversation.user.created' AND state = ?").get(state)
+          ?.n,
+      );
+    const [waiting, done] = [count('pending'), count('done')];
+    db.close();
+    expect(waiting + done).toBe(30);
+    expect(waiting).toBeGreaterThan(0);
+
+    // started again on the same file, it posts the rest
+    const again = await Harness.attach({ intercom, slack, databaseUrl: `sqlite:${file}` });
+    try {
+      await again.drained(15_000);
+      const cards = slack.messages.filter((m) => m.threadTs === undefined);
+      expect(cards).toHaveLength(30);
+      expect(new Set(cards.map((m) => m.text)).size).toBeGreaterThan(0);
+      const conversations = new Set<string>();
+      for (const id of ids) {
+        const card = await again.bridge?.store.getCard(id);
+        expect(card).toBeDefined();
+        conversations.add(String(card?.ts));
+      }
+      expect(conversations.size).toBe(30);
+    } finally {
+      await again.bridge?.stop();
+    }
+  }, 60_000);
+});

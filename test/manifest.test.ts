@@ -1,0 +1,144 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from '@slack/bolt';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { registerCommandListeners } from '../src/slack/listeners/commands.ts';
+import { registerTriageListeners } from '../src/slack/listeners/triage.ts';
+import { SHARED_DIR, sharedAvailable } from './support/shared.ts';
+
+// manifest.yml is what operators paste into Slack: it must be valid, and declare exactly what the code uses —
+// every command, shortcut and event the listeners register, and the scopes for the Web API methods src/ calls.
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
+  features: {
+    slash_commands: Array<{ command: string; url?: string }>;
+    shortcuts: Array<{ callback_id: string; type: string }>;
+  };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: {
+    event_subscriptions: { bot_events: string[]; request_url?: string };
+    interactivity: { is_enabled: boolean; request_url?: string; message_menu_options_url?: string };
+  };
+};
+
+/** Registers the listeners on a recorder instead of Bolt, to learn what the code listens for. */
+function registered() {
+  const seen = { command: [] as string[], shortcut: [] as string[], event: [] as string[] };
+  const record = (kind: keyof typeof seen) => (key: unknown) => {
+    seen[kind].push(String(key));
+  };
+  const recorder = {
+    command: record('command'),
+    shortcut: record('shortcut'),
+    event: record('event'),
+    action() {},
+    view() {},
+    options() {},
+  } as unknown as App;
+  const deps = {} as never;
+  registerCommandListeners(recorder, deps);
+  registerTriageListeners(recorder, deps);
+  return seen;
+}
+
+/** Slack event type → the manifest's bot events that deliver it (messages: public and private channels). */
+const EVENT_SUBSCRIPTIONS: Record<string, string[]> = {
+  message: ['message.channels', 'message.groups'],
+  reaction_added: ['reaction_added'],
+};
+
+/** Bot scopes each Web API method needs, and each subscription or feature. */
+const METHOD_SCOPES: Record<string, string[]> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'chat.getPermalink': [],
+  'conversations.join': ['channels:join'],
+  'conversations.info': ['channels:read', 'groups:read'], // npm run doctor: is the bot in the channels?
+  // finding a card or thread line an interrupted attempt posted
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
+  'users.info': ['users:read', 'users:read.email'],
+  'reactions.add': ['reactions:write'],
+  'views.open': [],
+  'views.update': [],
+};
+const EVENT_SCOPES: Record<string, string> = {
+  'message.channels': 'channels:history',
+  'message.groups': 'groups:history',
+  reaction_added: 'reactions:read',
+};
+
+// ajv-formats is CommonJS: its default export arrives as the module or under .default, depending on the loader
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as typeof addFormatsModule.default;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+describe('manifest.yml', () => {
+  it.runIf(sharedAvailable('the Slack manifest schema'))('is valid against Slack’s manifest schema', () => {
+    const dir = join(SHARED_DIR, 'slack-manifest-schema');
+    const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
+    addFormats(ajv);
+    for (const file of readdirSync(join(dir, 'schemas'))) {
+      const schema = JSON.parse(readFileSync(join(dir, 'schemas', file), 'utf8'));
+      ajv.addSchema(schema, `https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/${file}`);
+    }
+    const validate = ajv.compile(JSON.parse(readFileSync(join(dir, 'manifest.schema.json'), 'utf8')));
+    const valid = validate(manifest);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // and the schema does reject a broken manifest, so the check above means something
+    expect(validate({ ...manifest, display_information: { name: '' } })).toBe(false);
+  });
+
+  it('declares exactly the command, shortcuts and events the listeners register', () => {
+    const seen = registered();
+    expect(manifest.features.slash_commands.map((c) => c.command).sort()).toEqual([...new Set(seen.command)].sort());
+    expect(manifest.features.shortcuts.map((s) => s.callback_id).sort()).toEqual([...new Set(seen.shortcut)].sort());
+    const needed = new Set(seen.event.flatMap((e) => EVENT_SUBSCRIPTIONS[e] ?? [`(unmapped event ${e})`]));
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([...needed].sort());
+  });
+
+  it('asks for exactly the bot scopes the code needs', () => {
+    // the Slack Web API is called from src/slack (bridge/ goes through the SlackPort) and by the doctor
+    const source = [...sourceFiles(join(root, 'src', 'slack')), join(root, 'src', 'doctor.ts')]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const called = Object.keys(METHOD_SCOPES).filter((method) => source.includes(`.${method}(`));
+    const unknown = [...source.matchAll(/client\.((?:chat|conversations|users|reactions|views)\.[a-zA-Z]+)\(/g)]
+      .map((m) => m[1] as string)
+      .filter((method) => !(method in METHOD_SCOPES));
+    expect(unknown).toEqual([]);
+    const needed = new Set([
+      'commands', // the slash command and the shortcuts
+      ...called.flatMap((m) => METHOD_SCOPES[m] ?? []),
+      ...manifest.settings.event_subscriptions.bot_events.map((e) => EVENT_SCOPES[e] ?? `(no scope known for ${e})`),
+    ]);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
+  });
+
+  it('sends everything to the one Bolt endpoint', () => {
+    const urls = [
+      ...manifest.features.slash_commands.map((c) => c.url),
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+      manifest.settings.interactivity.message_menu_options_url,
+    ];
+    for (const url of urls) expect(new URL(String(url)).pathname).toBe('/slack/events');
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+  });
+});
