@@ -1,0 +1,183 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { FakeIntercom } from '../support/fake-intercom.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
+
+// Faults: Slack and Intercom failing in bursts, Intercom slower than the client's timeout, and the process
+// killed with SIGKILL in the middle of a burst. Every accepted delivery must end in Slack, once.
+
+let h: Harness | undefined;
+let child: ChildProcess | undefined;
+const fakes: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  child?.kill('SIGKILL');
+  child = undefined;
+  await h?.stop();
+  h = undefined;
+  for (const fake of fakes.splice(0)) await fake.close();
+});
+
+/** Cards per conversation, read from what Slack holds: every conversation once, none twice. */
+function cardCounts(slack: FakeSlack): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of slack.messages) {
+    const id =
+      m.threadTs === undefined
+        ? (m.metadata?.event_payload as { conversation_id?: string })?.conversation_id
+        : undefined;
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function burst(harness: Harness, ids: string[], topic = 'conversation.user.created') {
+  const answers = await Promise.all(
+    ids.map((id) => harness.webhook(harness.notification(topic, { type: 'conversation', id }))),
+  );
+  expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
+}
+
+describe('Slack failing', () => {
+  it('429 with Retry-After and 500s in bursts: every card arrives, once', async () => {
+    h = await Harness.start();
+    const harness = h;
+    harness.slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 1, times: 5 });
+    harness.slack.fail({ method: 'chat.postMessage', status: 500, times: 5 });
+    harness.slack.fail({ method: 'chat.update', status: 503, times: 3 });
+    const ids = Array.from({ length: 20 }, () =>
+      String(harness.intercom.addConversation({ subject: 'Slack down' }).id),
+    );
+    await burst(harness, ids);
+    await harness.drained(30_000);
+    const counts = cardCounts(harness.slack);
+    expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
+    expect(harness.slack.callsOf('chat.postMessage').length).toBeGreaterThan(20); // the failures were real
+  }, 40_000);
+});
+
+describe('Intercom failing', () => {
+  it('429, 503 and answers slower than the client timeout: every card arrives, once', async () => {
+    h = await Harness.start({ env: { INTERCOM_TIMEOUT_MS: '1000' } });
+    const harness = h;
+    const ids = Array.from({ length: 15 }, () =>
+      String(harness.intercom.addConversation({ subject: 'Intercom down' }).id),
+    );
+    const [slow, limited, unavailable] = ids;
+    harness.intercom.fail({
+      method: 'GET',
+      path: `/conversations/${limited}`,
+      status: 429,
+      headers: { 'retry-after': '1' },
+      times: 2,
+    });
+    harness.intercom.fail({ method: 'GET', path: `/conversations/${unavailable}`, status: 503, times: 4 });
+    let slowAnswers = 2;
+    harness.intercom.latencyMs = (req) => (req.path === `/conversations/${slow}` && slowAnswers-- > 0 ? 2_500 : 0);
+    await burst(harness, ids);
+    await harness.drained(45_000);
+    const counts = cardCounts(harness.slack);
+    expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
+    const statuses = harness.intercom.requests.filter((r) => r.path.startsWith('/conversations/')).map((r) => r.status);
+    expect(statuses).toContain(429);
+    expect(statuses).toContain(503);
+  }, 60_000);
+});
+
+describe('SIGKILL in the middle of a burst', () => {
+  it('restarted on the same store, it posts every accepted delivery, and nothing twice', async () => {
+    const intercom = await FakeIntercom.start();
+    const slack = await FakeSlack.start();
+    fakes.push(intercom, slack);
+    slack.addChannel({ id: CHANNEL, name: 'support' });
+    intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    // Slack keeps each message but answers late, so the kill lands while posts it has taken are unanswered:
+    // exactly the moment after which a naive bridge would post them again
+    slack.latencyMs = (method) => (method === 'chat.postMessage' ? 150 : 0);
+    const ids = Array.from({ length: 40 }, () => String(intercom.addConversation({ subject: 'Killed' }).id));
+    for (const id of ids.slice(0, 20)) {
+      intercom.addPart(id, {
+        part_type: 'comment',
+        body: `<p>reply to ${id}</p>`,
+        author: { type: 'user', name: 'Dana' },
+      });
+    }
+
+    const file = join(mkdtempSync(join(tmpdir(), 'bridge-kill-')), 'bridge.db');
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    server.close();
+    child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
+      cwd: import.meta.dirname,
+      env: {
+        PATH: process.env.PATH ?? '',
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_CHANNEL: CHANNEL,
+        SLACK_API_URL: slack.apiUrl,
+        INTERCOM_TOKEN: intercom.token,
+        INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
+        INTERCOM_API_URL: intercom.url,
+        DATABASE_URL: `sqlite:${file}`,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    const exited = once(child, 'exit');
+    for (let i = 0; i < 200; i++) {
+      const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const accepted = await Promise.all(
+      ids.map(async (id) => {
+        const body = JSON.stringify({
+          type: 'notification_event',
+          id: `notif_kill_${id}`,
+          topic: 'conversation.user.created',
+          created_at: Math.floor(Date.now() / 1000),
+          data: { type: 'notification_event_data', item: { type: 'conversation', id } },
+        });
+        const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
+          body,
+        });
+        return res.status;
+      }),
+    );
+    expect(accepted).toEqual(ids.map(() => 200));
+    // wait until Slack has taken some posts, then kill with work surely in flight
+    for (let i = 0; i < 400 && slack.messages.length < 10; i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const takenBeforeKill = slack.messages.length;
+    expect(takenBeforeKill).toBeGreaterThan(0);
+    expect(cardCounts(slack).size).toBeLessThan(40);
+
+    const again = await Harness.attach({ intercom, slack, databaseUrl: `sqlite:${file}` });
+    try {
+      await again.drained(30_000);
+      const counts = cardCounts(slack);
+      expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
+      for (const id of ids.slice(0, 20)) {
+        const card = await again.bridge?.store.getCard(id);
+        const replies = slack.messages.filter((m) => m.threadTs === card?.ts && m.text.includes(`reply to ${id}`));
+        expect(replies).toHaveLength(1);
+      }
+    } finally {
+      await again.bridge?.stop();
+    }
+  }, 60_000);
+});
