@@ -15,11 +15,14 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json manifest.yml ./
 COPY src ./src
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p /app/data /app/.cache && chown node:node /app/data /app/.cache
 USER node
+# Node's compile cache (see src/compile-cache.js), filled here so that even a new container's first start is lean
+ENV NODE_COMPILE_CACHE=/app/.cache
+RUN node --input-type=module -e "await import('/app/src/app.ts'); await import('/app/src/config.ts')"
 VOLUME ["/app/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1's child of nothing: it receives SIGTERM directly and shuts down gracefully
-CMD ["node", "--max-semi-space-size=8", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=8", "--import=./src/compile-cache.js", "src/main.ts"]
