@@ -131,7 +131,7 @@ export async function startBridge(
       clientSecret: config.intercom.clientSecret,
       store,
       logger,
-      onAccepted: () => worker.wake(),
+      onAccepted: () => worker.arrived(),
       onOutcome: (outcome) => metrics.webhooks.inc({ outcome }),
     }),
   ];

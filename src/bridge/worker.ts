@@ -18,6 +18,13 @@ export interface WorkerOptions {
   maxAttempts?: number;
   now?: () => number;
   random?: () => number;
+  /**
+   * While deliveries arrive in a burst (at least `burst.arrivals` within `burst.windowMs`), at most this many are
+   * processed at once, so answering the senders — Intercom allows 5 s — keeps the event loop first; the backlog
+   * is drained at full concurrency as soon as the burst ends. Default 1 (never 0: the inbox always moves).
+   */
+  burstConcurrency?: number;
+  burst?: { arrivals: number; windowMs: number };
   /** Told how each attempt ended and how long it took (metrics); `reason` says why it failed. */
   onOutcome?: (delivery: Delivery, outcome: 'done' | 'retry' | 'parked', ms: number, reason?: string) => void;
 }
@@ -32,6 +39,9 @@ export class InboxWorker {
   readonly #owner = `worker-${randomUUID()}`;
   readonly #inFlight = new Set<Promise<void>>();
   #running = false;
+  #windowStart = 0;
+  #arrivals = 0;
+  #burstUntil = 0;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
@@ -43,6 +53,8 @@ export class InboxWorker {
       maxAttempts: 15,
       now: Date.now,
       random: Math.random,
+      burstConcurrency: 1,
+      burst: { arrivals: 20, windowMs: 100 },
       ...options,
     };
   }
@@ -58,6 +70,26 @@ export class InboxWorker {
     this.#wake?.();
   }
 
+  /** A delivery came in from outside (a webhook): wakes the worker and tells it whether a burst is on. */
+  arrived(): void {
+    const now = this.#o.now();
+    const { arrivals, windowMs } = this.#o.burst;
+    if (now - this.#windowStart >= windowMs) {
+      this.#windowStart = now;
+      this.#arrivals = 0;
+    }
+    this.#arrivals += 1;
+    if (this.#arrivals >= arrivals) this.#burstUntil = now + windowMs;
+    this.wake();
+  }
+
+  /** How many deliveries may run now: fewer during a burst of arrivals. */
+  #limit(): number {
+    return this.#o.now() < this.#burstUntil
+      ? Math.max(1, Math.min(this.#o.burstConcurrency, this.#o.concurrency))
+      : this.#o.concurrency;
+  }
+
   /** Stops claiming and waits for the deliveries in flight to finish. */
   async stop(): Promise<void> {
     this.#running = false;
@@ -68,7 +100,8 @@ export class InboxWorker {
 
   async #run(): Promise<void> {
     while (this.#running) {
-      const free = this.#o.concurrency - this.#inFlight.size;
+      const limit = this.#limit();
+      const free = limit - this.#inFlight.size;
       let claimed: Delivery[] = [];
       if (free > 0) {
         try {
@@ -93,7 +126,7 @@ export class InboxWorker {
           });
         this.#inFlight.add(task);
       }
-      if (claimed.length === 0 || this.#inFlight.size >= this.#o.concurrency) await this.#sleep();
+      if (claimed.length === 0 || this.#inFlight.size >= limit) await this.#sleep();
     }
   }
 
