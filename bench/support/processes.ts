@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 // Child processes for the benchmarks that run the real bridge: Node pinned to a core, request/answer over IPC,
 // waiting for a condition, stopping, a free port, `npm start`'s Node flags and CPU accounting from /proc.
@@ -101,10 +102,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The Node flags `npm start` runs the bridge with (from package.json). */
+/**
+ * The Node flags `npm start` runs the bridge with (from package.json), then any in BRIDGE_FLAGS (to try others,
+ * e.g. V8 heap flags NODE_OPTIONS refuses). npm runs the script in the package root, so a preload given as
+ * `--import=./file` is made absolute: the benchmarks start the bridge in a scratch folder.
+ */
 export function startFlags(root: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+  return [...pkg.scripts.start.split(/\s+/), ...(process.env.BRIDGE_FLAGS ?? '').split(/\s+/)]
+    .filter((arg) => arg.startsWith('--'))
+    .map((arg) => (arg.startsWith('--import=./') ? `--import=${pathToFileURL(join(root, arg.slice(9))).href}` : arg));
 }
 
 /** CPU time (clock ticks, 10 ms on Linux) used by the whole machine, and by the given processes. */
