@@ -195,7 +195,24 @@ export function secretsOf(config: Config): string[] {
     config.slack.appToken,
     config.intercom.token,
     config.intercom.clientSecret,
+    ...databasePassword(config.databaseUrl),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+/** The password in `postgres://user:password@host/db`, as written and (when it differs) percent-decoded. */
+function databasePassword(url: string): string[] {
+  let password: string | undefined;
+  if (URL.canParse(url)) password = new URL(url).password;
+  // a password with a character URL refuses (an unencoded # or space) still has to be found
+  else password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:(.*)@[^@]*$/i.exec(url)?.[1];
+  if (!password) return [];
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // a stray % is taken as written
+  }
+  return decoded === password ? [password] : [password, decoded];
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -26,10 +26,18 @@ const REDACT_PATHS = [
   '*.password',
 ];
 
-/** Token shapes we scrub from free text even when we were not told the value. */
-const TOKEN_PATTERNS = [/xox[abposer]-[A-Za-z0-9-]+/g, /xapp-[A-Za-z0-9-]+/g, /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi];
-
 export const REDACTED = '[Redacted]';
+
+/**
+ * Secret shapes we scrub from free text even when we were not told the value: Slack tokens, bearer tokens, and the
+ * password of a URL with credentials (`postgres://user:password@host/db`), whatever its length.
+ */
+const TOKEN_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/xox[abposer]-[A-Za-z0-9-]+/g, REDACTED],
+  [/xapp-[A-Za-z0-9-]+/g, REDACTED],
+  [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#@]+@/gi, `$1${REDACTED}@`],
+];
 
 /** Replaces every known secret and every token-looking string in `text`. */
 export function scrubText(text: string, secrets: readonly string[] = []): string {
@@ -37,11 +45,7 @@ export function scrubText(text: string, secrets: readonly string[] = []): string
   for (const secret of secrets) {
     if (secret.length >= 6 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  for (const pattern of TOKEN_PATTERNS) {
-    out = out.replace(pattern, (_m, bearer?: string) =>
-      typeof bearer === 'string' ? `${bearer}${REDACTED}` : REDACTED,
-    );
-  }
+  for (const [pattern, replacement] of TOKEN_PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
 

@@ -176,6 +176,19 @@ describe('loadConfig', () => {
   });
 });
 
+describe('secretsOf and DATABASE_URL', () => {
+  it.each([
+    ['postgres://bridge:s3cret-pass@db:5432/bridge', ['s3cret-pass']],
+    ['postgresql://bridge:p%40ss%2Fword@db/bridge', ['p%40ss%2Fword', 'p@ss/word']],
+    ['postgres://bridge:we#ird pw@db/bridge', ['we#ird pw']],
+    ['postgres://bridge@db/bridge', []],
+    ['sqlite:./data/bridge.db', []],
+  ])('%s adds its password %j', (url, passwords) => {
+    const secrets = secretsOf(loadConfig({ ...valid, DATABASE_URL: url }));
+    expect(secrets.slice(3)).toEqual(passwords);
+  });
+});
+
 describe('loadDotEnv', () => {
   it('reads a .env file without overriding what is already set', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bridge-env-'));

@@ -42,6 +42,21 @@ describe('createLogger', () => {
     expect(text).toContain(REDACTED);
     expect(sink.lines()[2]).toMatchObject({ err: { type: 'Error', message: `auth failed for ${REDACTED}` } });
   });
+
+  it('never prints the DATABASE_URL password, given as a secret or only found in a URL', () => {
+    const url = 'postgres://bridge:Db-Pa55word@db.internal:5432/bridge';
+    const sink = logSink({ secrets: ['Db-Pa55word'] });
+    sink.logger.error({ err: new Error(`could not connect to ${url}`), databaseUrl: url }, `store at ${url} failed`);
+    sink.logger.warn('the server said: password authentication failed (Db-Pa55word)');
+    const bare = logSink();
+    bare.logger.error({ err: new Error('connect postgres://bridge:pw@db/bridge: refused') }, 'store down');
+    expect(sink.text()).not.toContain('Pa55word');
+    expect(sink.text()).toContain(`postgres://bridge:${REDACTED}@db.internal:5432/bridge`);
+    expect(bare.text()).not.toContain(':pw@');
+    expect(bare.lines()[0]).toMatchObject({
+      err: { message: `connect postgres://bridge:${REDACTED}@db/bridge: refused` },
+    });
+  });
 });
 
 describe('scrubText', () => {
@@ -51,6 +66,12 @@ describe('scrubText', () => {
     ['xapp-1-A0-123-abc', REDACTED],
     ['Authorization: Bearer abc.def-ghi', `Authorization: Bearer ${REDACTED}`],
     ['nothing here', 'nothing here'],
+    [
+      'connect to postgres://bridge:pw@db:5432/bridge failed',
+      `connect to postgres://bridge:${REDACTED}@db:5432/bridge failed`,
+    ],
+    ['postgresql://:only-pass@db/x', `postgresql://:${REDACTED}@db/x`],
+    ['http://127.0.0.1:3000/x@y and postgres://u@db/x', 'http://127.0.0.1:3000/x@y and postgres://u@db/x'],
   ])('%s → %s', (input, output) => {
     expect(scrubText(input)).toBe(output);
   });
