@@ -22,7 +22,8 @@ import { Metrics } from './metrics.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
 import { registerCommandListeners } from './slack/listeners/commands.ts';
 import { registerTriageListeners } from './slack/listeners/triage.ts';
-import { backgroundWebClient, WebApiSlackPort } from './slack/slack-port.ts';
+import { WebApiSlackPort } from './slack/slack-port.ts';
+import { SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
 import type { NewDelivery, Store } from './store/store.ts';
 
@@ -68,10 +69,9 @@ export async function startBridge(
     onAttempt: (attempt) => metrics.intercomAttempt(attempt),
   });
 
-  const slackPort = new WebApiSlackPort(
-    backgroundWebClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, logger }),
-    logger.child({ component: 'slack' }),
-    (method, status) => metrics.slackCalls.inc({ method, status }),
+  const slackWeb = new SlackWebApi(config.slack.botToken, { apiUrl: config.slack.apiUrl });
+  const slackPort = new WebApiSlackPort(slackWeb, logger.child({ component: 'slack' }), (method, status) =>
+    metrics.slackCalls.inc({ method, status }),
   );
   const directory = new Directory(intercom);
   const identity = new Identity({ slack: slackPort, directory, overrides: config.triage.adminOverrides });
@@ -244,6 +244,7 @@ export async function startBridge(
       await catchUp.stop();
       await worker.stop();
       await intercom.close();
+      await slackWeb.close();
       await store.close();
       logger.info('bridge stopped');
     },

@@ -1,18 +1,29 @@
-import { webApi } from '@slack/bolt';
 import { MessageGone, PermanentFailure, RetryLater } from '../bridge/failures.ts';
 import type { CardData, ThreadLine } from '../bridge/model.ts';
 import type { EphemeralTarget, SlackPort, SlackUser } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildThreadLine } from './blocks/thread.ts';
-import { toBoltLogger } from './bolt-logger.ts';
-
-type WebClient = InstanceType<typeof webApi.WebClient>;
+import { type SlackAnswer, SlackPlatformError, SlackRateLimitedError, type SlackWebApi } from './web-api.ts';
 
 // Message metadata marks what the bridge posted, so an attempt interrupted between Slack's answer and the store's
 // write can find its message instead of posting it twice (conversation-sync.ts).
 const CARD_EVENT = 'intercom_bridge_card';
 const LINE_EVENT = 'intercom_bridge_line';
+
+/** What the bridge reads of the messages and users Slack returns. */
+interface HistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+interface UserObject {
+  name?: string;
+  real_name?: string;
+  tz?: string;
+  is_bot?: boolean;
+  profile?: { display_name?: string; email?: string };
+}
+const messagesOf = (answer: SlackAnswer) => (Array.isArray(answer.messages) ? answer.messages : []) as HistoryMessage[];
 
 /** Slack errors that no retry will fix; the delivery is parked with the reason. */
 const PERMANENT = new Set([
@@ -33,48 +44,29 @@ const PERMANENT = new Set([
   'team_access_not_granted',
 ]);
 
-/**
- * A WebClient for background work: no retries of its own (it would sit in them for half an hour) and 429s
- * handed back, so the inbox — which survives restarts — schedules the retry instead.
- */
-export function backgroundWebClient(
-  token: string,
-  options: { apiUrl?: string | undefined; logger: Logger },
-): WebClient {
-  return new webApi.WebClient(token, {
-    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: 15_000,
-    logger: toBoltLogger(options.logger, 'slack-web-api'),
-  });
-}
-
 /** The bridge's SlackPort on the Web API: cards and thread lines rendered with Block Kit, errors sorted. */
 export class WebApiSlackPort implements SlackPort {
-  readonly #client: WebClient;
+  readonly #web: SlackWebApi;
   readonly #logger: Logger;
-
   readonly #onCall: ((method: string, status: string) => void) | undefined;
 
   /** `onCall` hears every Web API call's method and result (`ok` or Slack's error), e.g. to count them. */
-  constructor(client: WebClient, logger: Logger, onCall?: (method: string, status: string) => void) {
-    this.#client = client;
+  constructor(web: SlackWebApi, logger: Logger, onCall?: (method: string, status: string) => void) {
+    this.#web = web;
     this.#logger = logger;
     this.#onCall = onCall;
   }
 
   /** Every Web API call goes through here, so each is counted with its result. */
-  async #api<T>(method: string, call: () => Promise<T>): Promise<T> {
+  async #api(method: string, call: (web: SlackWebApi) => Promise<SlackAnswer>): Promise<SlackAnswer> {
     try {
-      const result = await call();
+      const result = await call(this.#web);
       this.#onCall?.(method, 'ok');
       return result;
     } catch (error) {
-      const code = (error as { code?: string }).code;
       this.#onCall?.(
         method,
-        code === webApi.ErrorCode.RateLimitedError ? 'ratelimited' : (platformError(error) ?? 'request_error'),
+        error instanceof SlackRateLimitedError ? 'ratelimited' : (platformError(error) ?? 'request_error'),
       );
       throw error;
     }
@@ -84,8 +76,8 @@ export class WebApiSlackPort implements SlackPort {
     const message = buildCard(card);
     const metadata = { event_type: CARD_EVENT, event_payload: { conversation_id: card.conversationId } };
     const result = await this.#inChannel(channel, () =>
-      this.#api('chat.postMessage', () =>
-        this.#client.chat.postMessage({ channel, ...message, metadata, unfurl_links: false, unfurl_media: false }),
+      this.#api('chat.postMessage', (web) =>
+        web.write('chat.postMessage', { channel, ...message, metadata, unfurl_links: false, unfurl_media: false }),
       ),
     );
     return { ts: String(result.ts) };
@@ -93,34 +85,30 @@ export class WebApiSlackPort implements SlackPort {
 
   async findCard(channel: string, conversationId: string): Promise<string | undefined> {
     const result = await this.#call(() =>
-      this.#api('conversations.history', () =>
-        this.#client.conversations.history({ channel, limit: 200, include_all_metadata: true }),
+      this.#api('conversations.history', (web) =>
+        web.read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
       ),
     );
-    const found = (result.messages ?? []).find(
-      (m) =>
-        m.metadata?.event_type === CARD_EVENT &&
-        (m.metadata.event_payload as Record<string, unknown> | undefined)?.conversation_id === conversationId,
+    const found = messagesOf(result).find(
+      (m) => m.metadata?.event_type === CARD_EVENT && m.metadata.event_payload?.conversation_id === conversationId,
     );
     return found?.ts;
   }
 
   async findThreadLine(channel: string, threadTs: string, key: string): Promise<boolean> {
     const result = await this.#call(() =>
-      this.#api('conversations.replies', () =>
-        this.#client.conversations.replies({ channel, ts: threadTs, limit: 200, include_all_metadata: true }),
+      this.#api('conversations.replies', (web) =>
+        web.read('conversations.replies', { channel, ts: threadTs, limit: 200, include_all_metadata: true }),
       ),
     );
-    return (result.messages ?? []).some(
-      (m) =>
-        m.metadata?.event_type === LINE_EVENT &&
-        (m.metadata.event_payload as Record<string, unknown> | undefined)?.key === key,
+    return messagesOf(result).some(
+      (m) => m.metadata?.event_type === LINE_EVENT && m.metadata.event_payload?.key === key,
     );
   }
 
   async updateCard(channel: string, ts: string, card: CardData): Promise<void> {
     try {
-      await this.#api('chat.update', () => this.#client.chat.update({ channel, ts, ...buildCard(card) }));
+      await this.#api('chat.update', (web) => web.write('chat.update', { channel, ts, ...buildCard(card) }));
     } catch (error) {
       if (platformError(error) === 'message_not_found') throw new MessageGone();
       throw classify(error);
@@ -131,8 +119,8 @@ export class WebApiSlackPort implements SlackPort {
     const message = buildThreadLine(line);
     const metadata = key ? { metadata: { event_type: LINE_EVENT, event_payload: { key } } } : {};
     await this.#inChannel(channel, () =>
-      this.#api('chat.postMessage', () =>
-        this.#client.chat.postMessage({
+      this.#api('chat.postMessage', (web) =>
+        web.write('chat.postMessage', {
           channel,
           thread_ts: threadTs,
           ...message,
@@ -146,7 +134,8 @@ export class WebApiSlackPort implements SlackPort {
 
   async user(userId: string): Promise<SlackUser | null> {
     try {
-      const { user } = await this.#api('users.info', () => this.#client.users.info({ user: userId }));
+      const answer = await this.#api('users.info', (web) => web.read('users.info', { user: userId }));
+      const user = answer.user as UserObject | undefined;
       if (!user) return null;
       return {
         id: userId,
@@ -163,8 +152,8 @@ export class WebApiSlackPort implements SlackPort {
 
   async tellUser(target: EphemeralTarget, text: string): Promise<void> {
     await this.#call(() =>
-      this.#api('chat.postEphemeral', () =>
-        this.#client.chat.postEphemeral({
+      this.#api('chat.postEphemeral', (web) =>
+        web.write('chat.postEphemeral', {
           channel: target.channel,
           user: target.user,
           text,
@@ -176,8 +165,8 @@ export class WebApiSlackPort implements SlackPort {
 
   /** Checks the bot token: who the bot is, and the scopes Slack granted (from the response header). */
   async authTest(): Promise<{ team: string; botUserId: string; botId: string; scopes: string[] }> {
-    const result = await this.#api('auth.test', () => this.#client.auth.test());
-    const scopes = String(result.response_metadata?.scopes ?? '')
+    const result = await this.#api('auth.test', (web) => web.write('auth.test', {}));
+    const scopes = String(result.scopes ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
@@ -191,22 +180,22 @@ export class WebApiSlackPort implements SlackPort {
 
   async dm(userId: string, text: string): Promise<void> {
     await this.#call(() =>
-      this.#api('chat.postMessage', () =>
-        this.#client.chat.postMessage({ channel: userId, text, unfurl_links: false }),
+      this.#api('chat.postMessage', (web) =>
+        web.write('chat.postMessage', { channel: userId, text, unfurl_links: false }),
       ),
     );
   }
 
   async permalink(channel: string, ts: string): Promise<string> {
     const result = await this.#call(() =>
-      this.#api('chat.getPermalink', () => this.#client.chat.getPermalink({ channel, message_ts: ts })),
+      this.#api('chat.getPermalink', (web) => web.read('chat.getPermalink', { channel, message_ts: ts })),
     );
     return String(result.permalink);
   }
 
   async react(channel: string, ts: string, emoji: string): Promise<void> {
     try {
-      await this.#api('reactions.add', () => this.#client.reactions.add({ channel, timestamp: ts, name: emoji }));
+      await this.#api('reactions.add', (web) => web.write('reactions.add', { channel, timestamp: ts, name: emoji }));
     } catch (error) {
       if (platformError(error) !== 'already_reacted') throw classify(error);
     }
@@ -220,7 +209,7 @@ export class WebApiSlackPort implements SlackPort {
       if (platformError(error) !== 'not_in_channel') throw classify(error);
     }
     try {
-      await this.#api('conversations.join', () => this.#client.conversations.join({ channel }));
+      await this.#api('conversations.join', (web) => web.write('conversations.join', { channel }));
       this.#logger.info({ channel }, 'joined the channel to post there');
     } catch (error) {
       if (platformError(error) === 'method_not_supported_for_channel_type') {
@@ -243,11 +232,9 @@ export class WebApiSlackPort implements SlackPort {
 
 /** Sorts a Web API failure: 429 and passing trouble → RetryLater; refusals no retry can fix → PermanentFailure. */
 function classify(error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  if (code === webApi.ErrorCode.RateLimitedError) {
-    const retryAfter = Number((error as { retryAfter?: number }).retryAfter ?? 1);
-    return new RetryLater(`Slack rate limit: retry after ${retryAfter} s`, {
-      afterMs: retryAfter * 1000,
+  if (error instanceof SlackRateLimitedError) {
+    return new RetryLater(`Slack rate limit: retry after ${error.retryAfterSeconds} s`, {
+      afterMs: error.retryAfterSeconds * 1000,
       cause: error,
     });
   }
@@ -260,6 +247,5 @@ function classify(error: unknown): Error {
 }
 
 function platformError(error: unknown): string | undefined {
-  if ((error as { code?: string }).code !== webApi.ErrorCode.PlatformError) return undefined;
-  return (error as { data?: { error?: string } }).data?.error;
+  return error instanceof SlackPlatformError ? error.error : undefined;
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MessageGone, PermanentFailure, RetryLater } from '../../src/bridge/failures.ts';
 import type { CardData } from '../../src/bridge/model.ts';
-import { backgroundWebClient, WebApiSlackPort } from '../../src/slack/slack-port.ts';
+import { WebApiSlackPort } from '../../src/slack/slack-port.ts';
+import { SlackWebApi } from '../../src/slack/web-api.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { logSink } from '../support/log-sink.ts';
 
@@ -26,7 +27,7 @@ beforeEach(async () => {
   slack = await FakeSlack.start();
   slack.addChannel({ id: 'C0PUBLIC1' });
   const { logger } = logSink();
-  port = new WebApiSlackPort(backgroundWebClient(slack.token, { apiUrl: slack.apiUrl, logger }), logger);
+  port = new WebApiSlackPort(new SlackWebApi(slack.token, { apiUrl: slack.apiUrl }), logger);
 });
 afterEach(async () => {
   await slack.close();
@@ -43,7 +44,7 @@ describe('WebApiSlackPort', () => {
     const { ts } = await port.postCard('C0PUBLIC1', card);
     await port.postThreadLine('C0PUBLIC1', ts, { kind: 'note', actor: 'Alice', bodyHtml: 'x' });
     const [post, line] = slack.callsOf('chat.postMessage');
-    expect(post?.args).toMatchObject({ channel: 'C0PUBLIC1', unfurl_links: 'false', unfurl_media: 'false' });
+    expect(post?.args).toMatchObject({ channel: 'C0PUBLIC1', unfurl_links: false, unfurl_media: false });
     expect(line?.args).toMatchObject({ thread_ts: ts, text: '📝 *Alice* added a note:\nx' });
   });
 
@@ -126,7 +127,7 @@ describe('WebApiSlackPort for people', () => {
     const calls: string[] = [];
     const { logger } = logSink();
     const counted = new WebApiSlackPort(
-      backgroundWebClient(slack.token, { apiUrl: slack.apiUrl, logger }),
+      new SlackWebApi(slack.token, { apiUrl: slack.apiUrl }),
       logger,
       (method, status) => calls.push(`${method} ${status}`),
     );

@@ -1,0 +1,162 @@
+import { type Dispatcher, Pool } from 'undici';
+
+/**
+ * The Slack Web API as the bridge's background work uses it: one keep-alive undici Pool, writes sent as JSON,
+ * reads as GET with a query string, the bot token in the Authorization header, and every failure handed back
+ * at once — no retries and no queue of its own, since the inbox (which survives restarts) schedules retries.
+ *
+ * Why not Bolt's WebClient here: with retries and rate-limit waits turned off it is only a transport, and a
+ * costly one — it form-encodes every body (blocks JSON-stringified, then percent-encoded), goes through fetch's
+ * streams, and builds redacted JSON copies of every request and answer for debug lines even when debug is off.
+ * An allocation profile of `bench:webhooks` put 43% of everything the bridge allocated per card in that client.
+ * Listeners keep Bolt's client (views, responses), where its conveniences matter.
+ */
+export class SlackWebApi {
+  readonly #pool: Dispatcher;
+  readonly #owns: boolean;
+  readonly #origin: string;
+  readonly #prefix: string;
+  readonly #headers: Record<string, string>;
+  readonly #jsonHeaders: Record<string, string>;
+  readonly #timeoutMs: number;
+
+  constructor(
+    token: string,
+    options: { apiUrl?: string | undefined; timeoutMs?: number; dispatcher?: Dispatcher | undefined } = {},
+  ) {
+    const base = new URL(options.apiUrl ?? 'https://slack.com/api/');
+    this.#origin = base.origin;
+    this.#prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    this.#owns = !options.dispatcher;
+    this.#pool = options.dispatcher ?? new Pool(base.origin, { connections: 32 });
+    this.#headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    this.#jsonHeaders = { ...this.#headers, 'content-type': 'application/json; charset=utf-8' };
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  /** A method that changes something (chat.postMessage, reactions.add …): POST with a JSON body. */
+  write(method: string, args: Record<string, unknown>): Promise<SlackAnswer> {
+    return this.#send(method, { method: 'POST', path: this.#prefix + method, headers: this.#jsonHeaders }, args);
+  }
+
+  /** A method that only reads (users.info, conversations.history …): GET with the arguments in the query. */
+  read(method: string, args: Record<string, string | number | boolean> = {}): Promise<SlackAnswer> {
+    let query = '';
+    for (const [key, value] of Object.entries(args)) {
+      query += `${query ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+    }
+    return this.#send(method, { method: 'GET', path: this.#prefix + method + query, headers: this.#headers });
+  }
+
+  async close(): Promise<void> {
+    if (this.#owns) await this.#pool.close();
+  }
+
+  async #send(
+    method: string,
+    request: { method: 'GET' | 'POST'; path: string; headers: Record<string, string> },
+    args?: Record<string, unknown>,
+  ): Promise<SlackAnswer> {
+    let status: number;
+    let headers: Dispatcher.ResponseData['headers'];
+    let text: string;
+    try {
+      const response = await this.#pool.request({
+        origin: this.#origin,
+        ...request,
+        body: args === undefined ? undefined : JSON.stringify(args),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      status = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (cause) {
+      throw new SlackRequestError(method, cause);
+    }
+    if (status === 429) throw new SlackRateLimitedError(method, retryAfterSeconds(header(headers, 'retry-after')));
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (status !== 200 || typeof body !== 'object' || body === null) throw new SlackHttpError(method, status);
+    const answer = body as SlackAnswer;
+    if (answer.ok !== true) throw new SlackPlatformError(method, String(answer.error ?? 'unknown_error'), answer);
+    const scopes = header(headers, 'x-oauth-scopes');
+    if (scopes !== undefined) answer.scopes = scopes;
+    return answer;
+  }
+}
+
+/** A successful answer: Slack's JSON (`ok: true` and the method's fields), plus the token's granted scopes. */
+export interface SlackAnswer {
+  ok: boolean;
+  error?: string;
+  scopes?: string;
+  [field: string]: unknown;
+}
+
+/** Slack answered `ok: false`: `error` is its code (channel_not_found, not_in_channel …). */
+export class SlackPlatformError extends Error {
+  readonly code = 'slack_platform_error';
+  readonly method: string;
+  readonly error: string;
+  readonly data: SlackAnswer;
+  constructor(method: string, error: string, data: SlackAnswer) {
+    super(`${method} failed: ${error}`);
+    this.name = 'SlackPlatformError';
+    this.method = method;
+    this.error = error;
+    this.data = data;
+  }
+}
+
+/** Slack answered 429: wait `retryAfterSeconds` before calling this method again. */
+export class SlackRateLimitedError extends Error {
+  readonly code = 'slack_rate_limited';
+  readonly method: string;
+  readonly retryAfterSeconds: number;
+  constructor(method: string, retryAfterSeconds: number) {
+    super(`${method} was rate limited: retry after ${retryAfterSeconds} s`);
+    this.name = 'SlackRateLimitedError';
+    this.method = method;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Slack answered with an HTTP status other than 200 and 429, or a body that is not a JSON object. */
+export class SlackHttpError extends Error {
+  readonly code = 'slack_http_error';
+  readonly method: string;
+  readonly status: number;
+  constructor(method: string, status: number) {
+    super(`${method} failed: HTTP ${status}`);
+    this.name = 'SlackHttpError';
+    this.method = method;
+    this.status = status;
+  }
+}
+
+/** No answer came: connection refused or reset, or a timeout. The undici error is the cause. */
+export class SlackRequestError extends Error {
+  readonly code = 'slack_request_error';
+  readonly method: string;
+  constructor(method: string, cause: unknown) {
+    super(`${method} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'SlackRequestError';
+    this.method = method;
+  }
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Retry-After in seconds; Slack always sends one with a 429, and a second is the floor when it does not. */
+function retryAfterSeconds(value: string | undefined): number {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 1;
+}
