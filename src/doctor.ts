@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { webApi } from '@slack/bolt';
 import { parse } from 'yaml';
 import { loadRoutes, RoutesError } from './bridge/routing.ts';
-import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.ts';
+import { type Config, ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
 import { IntercomClient } from './intercom/client.ts';
+import { scrubText } from './logger.ts';
 import { openStore } from './store/index.ts';
 
 // `npm run doctor`: checks what the bridge needs before it can work — the environment, Slack's token, scopes and
@@ -24,7 +25,17 @@ export function manifestScopes(file = new URL('../manifest.yml', import.meta.url
   return manifest.oauth_config?.scopes?.bot ?? [];
 }
 
-export async function runDoctor(env: NodeJS.ProcessEnv, options: { scopes?: string[] } = {}): Promise<DoctorCheck[]> {
+export interface DoctorOptions {
+  /** The bot scopes to expect (manifest.yml's by default). */
+  scopes?: string[];
+  /**
+   * Where to send Intercom requests instead of the region's API, without it counting as INTERCOM_API_URL: the
+   * region check still runs (tests point this at a fake; setting INTERCOM_API_URL skips the check).
+   */
+  intercomUrl?: string;
+}
+
+export async function runDoctor(env: NodeJS.ProcessEnv, options: DoctorOptions = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   let config: Config;
   try {
@@ -52,9 +63,61 @@ export async function runDoctor(env: NodeJS.ProcessEnv, options: { scopes?: stri
     }
   }
   checks.push(...(await slackChecks(config, channels, options.scopes ?? manifestScopes())));
-  checks.push(...(await intercomChecks(config)));
+  if (config.slack.appToken) checks.push(await socketModeCheck(config, config.slack.appToken));
+  checks.push(...(await intercomChecks(config, options.intercomUrl)));
   checks.push(await storeCheck(config));
-  return checks;
+  // what Slack, Intercom or the database said may quote a secret (a URL with its password): never print one
+  const secrets = secretsOf(config);
+  return checks.map((c) => ({
+    ...c,
+    what: scrubText(c.what, secrets),
+    ...(c.fix ? { fix: scrubText(c.fix, secrets) } : {}),
+  }));
+}
+
+/** Socket Mode: the app-level token must be able to open a connection (connections:write), as Bolt will. */
+async function socketModeCheck(config: Config, appToken: string): Promise<DoctorCheck> {
+  const client = new webApi.WebClient(appToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 0 },
+    logLevel: webApi.LogLevel.ERROR,
+    logger: silentLogger,
+  });
+  try {
+    // hands out a one-time WebSocket URL; not connecting to it leaves nothing behind
+    await client.apps.connections.open();
+    return { status: 'ok', what: 'Slack: app-level token works (Socket Mode can connect)' };
+  } catch (error) {
+    return {
+      status: 'fail',
+      what: `Slack: the app-level token cannot open a Socket Mode connection (${slackError(error)})`,
+      fix: 'Basic Information → App-Level Tokens: generate one with the connections:write scope, put it (xapp-…) in SLACK_APP_TOKEN, and turn on Socket Mode; or unset SLACK_APP_TOKEN to receive Slack over HTTP',
+    };
+  }
+}
+
+/**
+ * Whether INTERCOM_REGION matches where the workspace is hosted (/me names it). With INTERCOM_API_URL set the
+ * region is not used, so there is nothing to compare.
+ */
+export function regionCheck(
+  configured: Config['intercom']['region'],
+  apiUrl: string | undefined,
+  workspaceRegion: string | undefined,
+): DoctorCheck {
+  if (apiUrl) return { status: 'ok', what: `Intercom: region (INTERCOM_API_URL ${apiUrl})` };
+  const region = workspaceRegion?.toLowerCase();
+  if (region && region !== configured) {
+    return {
+      status: 'fail',
+      what: `Intercom: the workspace is hosted in ${region.toUpperCase()}, but INTERCOM_REGION is ${configured}`,
+      fix: `set INTERCOM_REGION=${region}`,
+    };
+  }
+  return {
+    status: 'ok',
+    what: `Intercom: region ${configured}${region ? '' : ' (the workspace does not say where it is hosted)'}`,
+  };
 }
 
 async function slackChecks(config: Config, channels: string[], wanted: string[]): Promise<DoctorCheck[]> {
@@ -126,11 +189,11 @@ async function channelCheck(client: InstanceType<typeof webApi.WebClient>, chann
   }
 }
 
-async function intercomChecks(config: Config): Promise<DoctorCheck[]> {
+async function intercomChecks(config: Config, url: string | undefined): Promise<DoctorCheck[]> {
   const intercom = new IntercomClient({
     token: config.intercom.token,
     region: config.intercom.region,
-    baseUrl: config.intercom.apiUrl,
+    baseUrl: config.intercom.apiUrl ?? url,
     apiVersion: config.intercom.apiVersion,
     timeoutMs: config.intercom.timeoutMs,
   });
@@ -141,19 +204,9 @@ async function intercomChecks(config: Config): Promise<DoctorCheck[]> {
       status: 'ok',
       what: `Intercom: token works (workspace ${me.app?.name ?? me.app?.id_code ?? '?'}, as ${me.name ?? me.email ?? me.id})`,
     });
-    const region = me.app?.region?.toLowerCase();
-    if (region && !config.intercom.apiUrl && region !== config.intercom.region) {
-      checks.push({
-        status: 'fail',
-        what: `Intercom: the workspace is hosted in ${region.toUpperCase()}, but INTERCOM_REGION is ${config.intercom.region}`,
-        fix: `set INTERCOM_REGION=${region}`,
-      });
-    } else {
-      checks.push({
-        status: 'ok',
-        what: `Intercom: region ${config.intercom.apiUrl ? `(INTERCOM_API_URL ${intercom.http.origin})` : config.intercom.region}`,
-      });
-    }
+    checks.push(
+      regionCheck(config.intercom.region, config.intercom.apiUrl && intercom.http.origin, me.app?.region ?? undefined),
+    );
   } catch (error) {
     checks.push({
       status: 'fail',

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatChecklist, manifestScopes, runDoctor } from '../src/doctor.ts';
+import { formatChecklist, manifestScopes, regionCheck, runDoctor } from '../src/doctor.ts';
 import { FakeIntercom } from './support/fake-intercom.ts';
 import { FakeSlack } from './support/fake-slack.ts';
 
@@ -21,7 +21,7 @@ beforeEach(async () => {
   slack.addChannel({ id: 'C0SUPPORT1', name: 'support' });
   env = {
     SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: 'secret',
+    SLACK_SIGNING_SECRET: 'slack-signing-secret-for-doctor',
     SLACK_CHANNEL: 'C0SUPPORT1',
     SLACK_API_URL: slack.apiUrl,
     INTERCOM_TOKEN: intercom.token,
@@ -101,6 +101,67 @@ describe('npm run doctor', () => {
     expect(text).toContain('✖ routes file: routes[0] (bad) channel: must be a channel id like C0123ABCD');
     expect(text).toContain('✖ Slack: #old is archived');
     expect(text).toMatch(/✖ store: /);
+  });
+
+  it("fails a region that is not the workspace's (Intercom pointed at the fake without INTERCOM_API_URL)", async () => {
+    const { INTERCOM_API_URL: _, ...regional } = env;
+    const wrong = await runDoctor({ ...regional, INTERCOM_REGION: 'eu' }, { intercomUrl: intercom.url });
+    expect(formatChecklist(wrong)).toContain(
+      '✖ Intercom: the workspace is hosted in US, but INTERCOM_REGION is eu\n    → set INTERCOM_REGION=us',
+    );
+    expect(wrong.filter((c) => c.status === 'fail')).toHaveLength(1);
+    // the fake really answered: the token check passed, it is only the region that is wrong
+    expect(statuses(wrong)).toContain('ok Intercom: token works (workspace Test workspace, as Alice Admin)');
+    expect(intercom.calls('GET', '/me').length).toBeGreaterThan(0);
+
+    const right = await runDoctor({ ...regional, INTERCOM_REGION: 'us' }, { intercomUrl: intercom.url });
+    expect(statuses(right)).toContain('ok Intercom: region us');
+    expect(right.every((c) => c.status === 'ok')).toBe(true);
+  });
+
+  it.each([
+    ['eu', undefined, 'US', 'fail', 'Intercom: the workspace is hosted in US, but INTERCOM_REGION is eu'],
+    ['au', undefined, 'au', 'ok', 'Intercom: region au'],
+    ['us', undefined, 'EU', 'fail', 'Intercom: the workspace is hosted in EU, but INTERCOM_REGION is us'],
+    ['us', undefined, undefined, 'ok', 'Intercom: region us (the workspace does not say where it is hosted)'],
+    ['eu', 'http://fake:1', 'US', 'ok', 'Intercom: region (INTERCOM_API_URL http://fake:1)'],
+  ] as const)('regionCheck(%s, %s, workspace %s) → %s', (configured, apiUrl, workspace, status, what) => {
+    expect(regionCheck(configured, apiUrl, workspace)).toMatchObject({ status, what });
+  });
+
+  it('in Socket Mode, checks that the app-level token can open a connection', async () => {
+    const { SLACK_SIGNING_SECRET: _, ...socket } = env;
+    const ok = await runDoctor({ ...socket, SLACK_APP_TOKEN: slack.appToken });
+    expect(statuses(ok)).toContain('ok Slack: app-level token works (Socket Mode can connect)');
+    expect(ok.every((c) => c.status === 'ok')).toBe(true);
+    expect(slack.callsOf('apps.connections.open')).toHaveLength(1);
+
+    const refused = await runDoctor({ ...socket, SLACK_APP_TOKEN: 'xapp-1-A0BRIDGE1-1-revokedtoken' });
+    const text = formatChecklist(refused);
+    expect(text).toContain('✖ Slack: the app-level token cannot open a Socket Mode connection (invalid_auth)');
+    expect(text).toContain('→ Basic Information → App-Level Tokens: generate one with the connections:write scope');
+    expect(text).not.toContain('revokedtoken');
+
+    // HTTP mode asks nothing of an app token
+    await runDoctor(env);
+    expect(slack.callsOf('apps.connections.open')).toHaveLength(2);
+  });
+
+  it('never prints a secret an upstream quotes back, nor the DATABASE_URL password', async () => {
+    intercom.fail({
+      method: 'GET',
+      path: '/me',
+      status: 401,
+      body: { type: 'error.list', errors: [{ code: 'unauthorized', message: `token ${intercom.token} was revoked` }] },
+    });
+    const checks = await runDoctor({ ...env, DATABASE_URL: 'postgres://bridge:Db-Pa55word@127.0.0.1:1/bridge' });
+    const text = formatChecklist(checks);
+    expect(text).toContain(
+      '✖ Intercom: GET /me failed (Intercom answered 401 (unauthorized: token [Redacted] was revoked)',
+    );
+    expect(text).not.toContain(intercom.token);
+    expect(text).toMatch(/✖ store: /);
+    expect(text).not.toContain('Pa55word');
   });
 
   it('runs as a command: the checklist on stdout, exit 1 when something must be fixed', async () => {
