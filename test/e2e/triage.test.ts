@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snoozeChoices } from '../../src/bridge/snooze.ts';
-import type { FakeIntercom } from '../support/fake-intercom.ts';
+import type { FakeIntercom, RecordedRequest } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, Harness } from '../support/harness.ts';
-import { blockSuggestion } from '../support/slack-requests.ts';
+import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts';
 
 // Button-driven triage over real HTTP: signed Slack requests into the running bridge, the fake Intercom
 // recording every write, the fake Slack holding cards, threads, modals, ephemerals and reactions.
@@ -59,6 +59,15 @@ const buttonsOf = (blocks: unknown[]) =>
 async function echo(topic: string, id: string) {
   await h.webhook(h.notification(topic, { type: 'conversation', id }));
   await h.drained();
+}
+
+/** Waits until the bridge has logged that it left a Slack event alone (events are answered before listeners run). */
+async function ignoredEvent(what: 'message' | 'reaction', ts: string, reason: string) {
+  await h.eventually(() =>
+    expect(h.sink.lines().filter((l) => l.msg === `Slack ${what} ignored` && l.ts === ts)).toEqual([
+      expect.objectContaining({ reason }),
+    ]),
+  );
 }
 
 describe('card buttons', () => {
@@ -117,17 +126,64 @@ describe('card buttons', () => {
     expect(writes()).toHaveLength(before);
   });
 
-  it('answers Slack before Intercom answers, even when Intercom takes 2.5 s per write', async () => {
-    const id = await conversationWithCard();
-    h.intercom.latencyMs = (req) => (req.method === 'POST' ? 2_500 : 0);
-    const answer = await h.click(ALICE, id, 'close');
-    expect(answer.status).toBe(200);
-    // the ack cannot have waited for the write: the write alone takes 2.5 s
-    expect(answer.ms).toBeLessThan(2_500);
-    await h.eventually(
-      async () => expect((await cardOf(id)).thread()).toContain('✅ *Alice Admin* closed the conversation'),
-      10_000,
-    );
+  it('answers a click and two modal submissions within 500 ms while each Intercom write takes 2.5 s', async () => {
+    const closing = await conversationWithCard();
+    const replying = await conversationWithCard();
+    const noting = await conversationWithCard();
+    // the modals are opened first: opening one writes nothing to Intercom
+    await h.click(ALICE, replying, 'reply');
+    const replyView = await h.openedView('triage_reply');
+    await h.click(ALICE, noting, 'note');
+    const noteView = await h.openedView('triage_note');
+    const message = (value: string) => ({ message: { message: { type: 'plain_text_input', value } } });
+
+    const WRITE_MS = 2_500;
+    h.intercom.latencyMs = (req) => (req.method === 'POST' ? WRITE_MS : 0);
+    const answered = async (send: Promise<SlackAnswer>) => ({ ...(await send), at: Date.now() });
+    const close = await answered(h.click(ALICE, closing, 'close'));
+    const reply = await answered(h.submit(ALICE, replyView, message('Refund sent today')));
+    const note = await answered(h.submit(ALICE, noteView, message('Checked with billing')));
+
+    for (const answer of [close, reply, note]) {
+      expect(answer.status).toBe(200);
+      // a write alone takes 2.5 s: an answer this quick cannot have waited for one (generous for a loaded machine)
+      expect(answer.ms).toBeLessThan(500);
+    }
+    expect([reply.body, note.body]).toEqual(['', '']); // the modals close
+
+    // then each write reaches Intercom, exactly as it should, and Intercom answers it after Slack was answered
+    const write = (path: string) =>
+      h.eventually(() => {
+        const found = h.intercom.requests.filter((r) => r.method === 'POST' && r.path === path);
+        expect(found).toHaveLength(1);
+        return found[0] as RecordedRequest;
+      });
+    const closed = await write(`/conversations/${closing}/parts`);
+    const replied = await write(`/conversations/${replying}/reply`);
+    const noted = await write(`/conversations/${noting}/reply`);
+    expect(closed.body).toEqual({ message_type: 'close', type: 'admin', admin_id: '991' });
+    expect(replied.body).toEqual({
+      message_type: 'comment',
+      type: 'admin',
+      admin_id: '991',
+      body: '<p>Refund sent today</p>',
+    });
+    expect(noted.body).toEqual({
+      message_type: 'note',
+      type: 'admin',
+      admin_id: '991',
+      body: '<p>Checked with billing</p>',
+    });
+    expect(closed.at + WRITE_MS).toBeGreaterThan(close.at);
+    expect(replied.at + WRITE_MS).toBeGreaterThan(reply.at);
+    expect(noted.at + WRITE_MS).toBeGreaterThan(note.at);
+
+    // and the thread says what was done once Intercom has answered
+    await h.eventually(async () => {
+      expect((await cardOf(closing)).thread()).toContain('✅ *Alice Admin* closed the conversation');
+      expect((await cardOf(replying)).thread().some((t) => t.includes('replied to the customer'))).toBe(true);
+      expect((await cardOf(noting)).thread().some((t) => t.startsWith('📝 *Alice Admin* added a note'))).toBe(true);
+    }, 10_000);
   });
 
   it('tells the clicker what Intercom said when it fails, and leaves the card as it was', async () => {
@@ -401,12 +457,23 @@ describe('thread messages', () => {
   it('ignore the bot’s own posts, edits, top-level messages and threads that are not cards', async () => {
     const id = await conversationWithCard();
     const card = await cardOf(id);
-    await h.slackEvent(reply(card, { user: undefined, bot_id: 'BBOT00001', ts: '1800000100.000001' }));
-    await h.slackEvent(reply(card, { subtype: 'message_changed', ts: '1800000100.000002' }));
-    await h.slackEvent(reply(card, { thread_ts: undefined, ts: '1800000100.000003' }));
-    await h.slackEvent(reply(card, { thread_ts: '1700000000.000009', ts: '1800000100.000004' }));
+    const ignored = [
+      [reply(card, { user: undefined, bot_id: 'BBOT00001', ts: '1800000100.000001' }), 'not written by a person'],
+      // another app's bot: Slack names its bot user too
+      [reply(card, { user: 'U0OTHERBT', bot_id: 'B0OTHER01', ts: '1800000100.000006' }), 'not written by a person'],
+      [reply(card, { subtype: 'message_changed', ts: '1800000100.000002' }), 'subtype message_changed'],
+      [reply(card, { thread_ts: undefined, ts: '1800000100.000003' }), 'not a thread reply'],
+      [reply(card, { thread_ts: '1700000000.000009', ts: '1800000100.000004' }), 'not in the thread of a card'],
+    ] as const;
+    for (const [event] of ignored) await h.slackEvent(event);
+    // each was seen by the listener and left alone, for its own reason
+    for (const [event, reason] of ignored) await ignoredEvent('message', event.ts, reason);
+    // control: the same message, as a person's reply in the card's thread, does become a note
+    const kept = reply(card, { ts: '1800000100.000005' });
+    await h.slackEvent(kept);
+    await h.eventually(() => expect(h.slack.reactions).toEqual([{ channel: CHANNEL, ts: kept.ts, name: 'memo' }]));
     await h.drained();
-    expect(h.intercom.requests.filter((r) => r.path.endsWith('/reply'))).toEqual([]);
+    expect(h.intercom.requests.filter((r) => r.path.endsWith('/reply'))).toHaveLength(1);
   });
 
   it('tell an unmapped writer why the message did not become a note', async () => {
@@ -427,10 +494,24 @@ describe('thread messages', () => {
     await h.stop();
     h = await Harness.start({ seed, env: { THREAD_MESSAGES: 'off' } });
     const id = await conversationWithCard();
-    await h.slackEvent(reply(await cardOf(id), {}));
+    const card = await cardOf(id);
+    const event = reply(card, {});
+    await h.slackEvent(event);
+    await ignoredEvent('message', event.ts, 'THREAD_MESSAGES=off');
+    // control: events still reach the bridge (a ✅ on the same card closes it), and the message made no note
+    await h.slackEvent({
+      type: 'reaction_added',
+      user: ALICE,
+      reaction: 'white_check_mark',
+      item_user: 'UBOT00001',
+      item: { type: 'message', channel: card.channel, ts: card.ts },
+      event_ts: `${Date.now() / 1000}`,
+    });
+    await h.eventually(() => expect(lastBody(/\/parts$/)?.message_type).toBe('close'));
     await h.drained();
     expect(h.intercom.requests.filter((r) => r.path.endsWith('/reply'))).toEqual([]);
     expect(h.slack.reactions).toEqual([]);
+    expect(h.slack.ephemerals).toEqual([]);
   });
 });
 
@@ -468,22 +549,41 @@ describe('reactions on the card', () => {
     expect(card.thread()).toContain('👤 *Alice Admin* assigned the conversation to *Alice Admin*');
   });
 
-  it('are refused for unmapped people, ignored for other emoji, and off with REACTIONS=off', async () => {
+  it('are refused for unmapped people and ignored for other emoji', async () => {
     const id = await conversationWithCard();
     const card = await cardOf(id);
     await h.slackEvent(reacted(card, 'tada'));
+    await ignoredEvent('reaction', card.ts, 'not an emoji that acts');
     await h.slackEvent(reacted(card, 'eyes', MALLORY));
     await h.eventually(() =>
       expect(h.slack.ephemerals.find((e) => e.user === MALLORY)?.text).toContain('No Intercom teammate'),
     );
     await h.drained();
     expect(writes()).toEqual([]);
+    // control: the same reaction from a mapped teammate does act
+    await h.slackEvent(reacted(card, 'eyes'));
+    await h.eventually(() => expect(writes().map((r) => r.path)).toEqual([`/conversations/${id}/parts`]));
+  });
 
+  it('do nothing with REACTIONS=off', async () => {
     await h.stop();
     h = await Harness.start({ seed, env: { REACTIONS: 'off' } });
-    const other = await conversationWithCard();
-    await h.slackEvent(reacted(await cardOf(other), 'white_check_mark'));
+    const id = await conversationWithCard();
+    const card = await cardOf(id);
+    await h.slackEvent(reacted(card, 'white_check_mark'));
+    await ignoredEvent('reaction', card.ts, 'REACTIONS=off');
+    // control: events still reach the bridge (a thread message becomes a note), and the ✅ closed nothing
+    await h.slackEvent({
+      type: 'message',
+      channel: card.channel,
+      channel_type: 'channel',
+      user: ALICE,
+      text: 'still here',
+      ts: `${Number(card.ts.split('.')[0]) + 5}.000100`,
+      thread_ts: card.ts,
+    });
+    await h.eventually(() => expect(h.slack.reactions.map((r) => r.name)).toEqual(['memo']));
     await h.drained();
-    expect(writes()).toEqual([]);
+    expect(writes().map((r) => r.path)).toEqual([`/conversations/${id}/reply`]);
   });
 });

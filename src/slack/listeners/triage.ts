@@ -194,8 +194,13 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     await report({ channel: context.channel, user }, result, typed);
   }
 
+  // Events are acknowledged by Bolt before these run; what they leave alone is logged at debug with the reason,
+  // so "why did my message not become a note" has an answer in the logs (and tests can see the decision).
+  const ignored = (what: 'message' | 'reaction', fields: Record<string, unknown>, reason: string) => {
+    logger.debug({ ...fields, reason }, `Slack ${what} ignored`);
+  };
+
   app.event('message', async ({ event }) => {
-    if (deps.threadMessages === 'off') return;
     const message = event as {
       subtype?: string;
       bot_id?: string;
@@ -205,13 +210,17 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
       thread_ts?: string;
       text?: string;
     };
+    const where = { channel: message.channel, ts: message.ts };
+    if (deps.threadMessages === 'off') return ignored('message', where, 'THREAD_MESSAGES=off');
     // edits, joins, bot posts and file shares are not notes; only a person's plain reply in a card's thread is
-    if (message.subtype || message.bot_id || !message.user || !message.thread_ts || message.thread_ts === message.ts) {
-      return;
+    if (message.subtype || message.bot_id || !message.user) {
+      return ignored('message', where, message.subtype ? `subtype ${message.subtype}` : 'not written by a person');
     }
+    if (!message.thread_ts || message.thread_ts === message.ts) return ignored('message', where, 'not a thread reply');
     const card = await deps.store.cardAt(message.channel, message.thread_ts);
+    if (!card) return ignored('message', where, 'not in the thread of a card');
     const bodyHtml = slackTextToHtml(message.text ?? '');
-    if (!card || !bodyHtml) return;
+    if (!bodyHtml) return ignored('message', where, 'no text');
     await deps.enqueue(
       threadNoteJob(card.conversationId, {
         channel: message.channel,
@@ -224,10 +233,13 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   });
 
   app.event('reaction_added', async ({ event, body }) => {
+    const where = { reaction: event.reaction, channel: event.item.channel, ts: event.item.ts };
+    if (!deps.reactions) return ignored('reaction', where, 'REACTIONS=off');
     const action = REACTION_ACTIONS[event.reaction];
-    if (!deps.reactions || !action || event.item.type !== 'message') return;
+    if (!action) return ignored('reaction', where, 'not an emoji that acts');
+    if (event.item.type !== 'message') return ignored('reaction', where, 'not on a message');
     const card = await deps.store.cardAt(event.item.channel, event.item.ts);
-    if (!card) return;
+    if (!card) return ignored('reaction', where, 'not on a card');
     const eventId =
       (body as { event_id?: string }).event_id ?? `${event.item.channel}:${event.item.ts}:${event.event_ts}`;
     await deps.enqueue(
