@@ -34,6 +34,11 @@ class CachedList<T> {
     this.#at = this.#now();
     return this.#items;
   }
+
+  /** What the last load found, however old, without loading: for callers that may not wait for Intercom. */
+  peek(): readonly T[] {
+    return this.#items ?? [];
+  }
 }
 
 /**
@@ -103,6 +108,14 @@ export class Directory {
   async ticketTypes(wantedId?: string): Promise<TicketType[]> {
     const all = await this.#ticketTypes.get((types) => !wantedId || types.some((t) => t.id === wantedId));
     return all.filter((t) => !t.archived);
+  }
+
+  /**
+   * A ticket type as last loaded, however old, and never asking Intercom: for a modal's submission, which Slack
+   * wants answered before anything waits on Intercom. Undefined when it was never loaded (or is archived).
+   */
+  cachedTicketType(id: string): TicketType | undefined {
+    return this.#ticketTypes.peek().find((t) => t.id === id && !t.archived);
   }
 
   /** Loads the lists a modal needs, so the first click after start-up finds them ready. */

@@ -12,8 +12,16 @@ export const CONTACT_CALLBACK = { note: 'contact_note', tag: 'contact_tag', tick
 export const CONTACT_FIELD = { contact: 'contact', ticketType: 'ticket_type' } as const;
 
 /**
+ * One field of a ticket form as the modal shows it: [attribute id, attribute name, Intercom data type, required].
+ * Kept in private_metadata once a type is chosen, so a submission is checked without asking Intercom first.
+ */
+export const TicketField = z.tuple([z.string(), z.string(), z.string(), z.boolean()]);
+export type TicketField = z.infer<typeof TicketField>;
+
+/**
  * What the `/intercom` modals carry in private_metadata: where to confirm (the response URL of the command or
- * button that opened it, else the user's DM), and for tickets the type shown and what to prefill and link.
+ * button that opened it, else the user's DM), and for tickets the type shown, its fields, what to prefill and
+ * link, and the Slack message it was made from (`source`, until its permalink and card have been looked up).
  */
 export const ContactModalContext = z.object({
   responseUrl: z.string().optional(),
@@ -22,6 +30,11 @@ export const ContactModalContext = z.object({
   conversationId: z.string().optional(),
   title: z.string().optional(),
   description: z.string().optional(),
+  permalink: z.string().optional(),
+  source: z.object({ channel: z.string(), ts: z.string(), root: z.string() }).optional(),
+  fields: z.array(TicketField).optional(),
+  /** Names of required attributes the form cannot offer (a list with no options): such a ticket cannot be sent. */
+  unfillable: z.array(z.string()).optional(),
 });
 export type ContactModalContext = z.infer<typeof ContactModalContext>;
 
@@ -129,85 +142,127 @@ function listOptions(attribute: TicketTypeAttribute): Array<{ id: string; label:
   return [];
 }
 
-const attributeBlockId = (attribute: TicketTypeAttribute) => `attr:${attribute.id}`;
+const attributeBlockId = (id: string) => `attr:${id}`;
 const VALUE = 'value';
+
+/** A modal holds 100 blocks; the contact, type and notices take a few, a type's attributes the rest. */
+const MAX_ATTRIBUTE_BLOCKS = 90;
+
+/** The Slack input for each attribute (the data type mapped to the input that fits it) and the fields it reads. */
+function ticketForm(
+  type: TicketType,
+  prefill: { title?: string | undefined; description?: string | undefined; permalink?: string | undefined },
+): { blocks: Block[]; fields: TicketField[]; unfillable: string[] } {
+  const blocks: Block[] = [];
+  const fields: TicketField[] = [];
+  const unfillable: string[] = [];
+  // the message's link goes last, and the text gives way so that the link is never the part cut off
+  const link = prefill.permalink ? `From Slack: ${prefill.permalink}` : '';
+  const room = 3000 - (link ? link.length + 2 : 0);
+  const description = [prefill.description ? truncate(prefill.description, room, '…') : '', link]
+    .filter(Boolean)
+    .join('\n\n');
+  for (const attribute of creatableAttributes(type)) {
+    const required = attribute.required_to_create === true;
+    const element = attributeElement(attribute, {
+      title: prefill.title,
+      description: description || undefined,
+    });
+    if (!element || blocks.length >= MAX_ATTRIBUTE_BLOCKS) {
+      // no input, so nothing to put an error on: the form says so instead, and refuses to send such a ticket
+      if (required) unfillable.push(DEFAULT_LABELS.get(attribute.name) ?? attribute.name);
+      continue;
+    }
+    blocks.push({
+      type: 'input',
+      block_id: attributeBlockId(attribute.id),
+      label: plain(truncate(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, 2000, '…')),
+      // a checkbox left unticked is an answer (false), so it is never marked required
+      optional: !required || attribute.data_type === 'boolean',
+      ...(attribute.description ? { hint: plain(truncate(attribute.description, 2000, '…')) } : {}),
+      element,
+    });
+    fields.push([attribute.id, attribute.name, attribute.data_type ?? 'string', required]);
+  }
+  return { blocks, fields, unfillable };
+}
+
+function attributeElement(
+  attribute: TicketTypeAttribute,
+  prefill: { title?: string | undefined; description?: string | undefined },
+): types.InputBlock['element'] | undefined {
+  switch (attribute.data_type) {
+    case 'integer':
+    case 'decimal':
+      return { type: 'number_input', action_id: VALUE, is_decimal_allowed: attribute.data_type === 'decimal' };
+    case 'boolean':
+      return { type: 'checkboxes', action_id: VALUE, options: [{ text: plain('Yes'), value: 'true' }] };
+    case 'list': {
+      const options = listOptions(attribute).slice(0, 100);
+      if (options.length === 0) return undefined;
+      return {
+        type: 'static_select',
+        action_id: VALUE,
+        options: options.map((o) => ({ text: plain(truncate(o.label, 75, '…')), value: cut(o.id, 150) })),
+      };
+    }
+    case 'datetime':
+      return { type: 'datetimepicker', action_id: VALUE };
+    default: {
+      const multiline =
+        attribute.name === '_default_description_' ||
+        (attribute.input_options as { multiline?: unknown } | undefined)?.multiline === true;
+      const initial =
+        attribute.name === '_default_title_'
+          ? prefill.title
+          : attribute.name === '_default_description_'
+            ? prefill.description
+            : undefined;
+      return {
+        type: 'plain_text_input',
+        action_id: VALUE,
+        multiline,
+        max_length: multiline ? 3000 : 255,
+        ...(initial ? { initial_value: truncate(initial, multiline ? 3000 : 255, '…') } : {}),
+      };
+    }
+  }
+}
 
 /** One input per attribute, each data type as the Slack input that fits it; required ones are not optional. */
 export function attributeBlocks(
   type: TicketType,
-  prefill: { title?: string | undefined; description?: string | undefined },
+  prefill: { title?: string | undefined; description?: string | undefined; permalink?: string | undefined },
 ): Block[] {
-  const blocks: Block[] = [];
-  for (const attribute of creatableAttributes(type)) {
-    const label = plain(truncate(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, 2000, '…'));
-    const base = {
-      type: 'input' as const,
-      block_id: attributeBlockId(attribute),
-      label,
-      optional: !attribute.required_to_create,
-      ...(attribute.description ? { hint: plain(truncate(attribute.description, 2000, '…')) } : {}),
-    };
-    const multiline =
-      attribute.name === '_default_description_' ||
-      (attribute.input_options as { multiline?: unknown } | undefined)?.multiline === true;
-    const initial =
-      attribute.name === '_default_title_'
-        ? prefill.title
-        : attribute.name === '_default_description_'
-          ? prefill.description
-          : undefined;
-    switch (attribute.data_type) {
-      case 'integer':
-      case 'decimal':
-        blocks.push({
-          ...base,
-          element: { type: 'number_input', action_id: VALUE, is_decimal_allowed: attribute.data_type === 'decimal' },
-        });
-        break;
-      case 'boolean':
-        blocks.push({
-          ...base,
-          optional: true,
-          element: { type: 'checkboxes', action_id: VALUE, options: [{ text: plain('Yes'), value: 'true' }] },
-        });
-        break;
-      case 'list': {
-        const options = listOptions(attribute).slice(0, 100);
-        if (options.length === 0) continue;
-        blocks.push({
-          ...base,
-          element: {
-            type: 'static_select',
-            action_id: VALUE,
-            options: options.map((o) => ({ text: plain(truncate(o.label, 75, '…')), value: cut(o.id, 150) })),
-          },
-        });
-        break;
-      }
-      case 'datetime':
-        blocks.push({ ...base, element: { type: 'datetimepicker', action_id: VALUE } });
-        break;
-      default:
-        blocks.push({
-          ...base,
-          element: {
-            type: 'plain_text_input',
-            action_id: VALUE,
-            multiline,
-            max_length: multiline ? 3000 : 255,
-            ...(initial ? { initial_value: truncate(initial, multiline ? 3000 : 255, '…') } : {}),
-          },
-        });
-    }
-  }
-  return blocks;
+  return ticketForm(type, prefill).blocks;
 }
+
+/** What the form of this type reads back, and the required attributes it cannot offer. */
+export function ticketFields(type: TicketType): { fields: TicketField[]; unfillable: string[] } {
+  const { fields, unfillable } = ticketForm(type, {});
+  return { fields, unfillable };
+}
+
+/** The sentence for a type whose required attributes the form cannot offer. */
+export function unfillableProblem(names: readonly string[]): string {
+  const list = names.map((n) => `“${n}”`).join(', ');
+  return `This type requires ${list}, which cannot be filled in from Slack (a list with no options). Choose another type, or ask an Intercom admin to fix the type.`;
+}
+
+/** A link Slack made, safe inside `<…|…>`. */
+const SAFE_LINK = /^https:\/\/[^\s<>|]+$/;
 
 /**
  * The ticket modal. Without a type it asks for one first (choosing it redraws the modal with that type's fields,
- * keeping what was already entered); `typeId` in the context says which fields are shown.
+ * keeping what was already entered); `typeId` and `fields` in the context say which fields are shown. `problem`
+ * is a sentence shown above the fields (Intercom could not list the type), with a Try again button for `retry`.
  */
-export function ticketModal(context: ContactModalContext, contact: Initial, type?: TicketType) {
+export function ticketModal(
+  context: ContactModalContext,
+  contact: Initial,
+  type?: TicketType,
+  problem?: { text: string; retryTypeId?: string | undefined },
+) {
   const typeBlock: Block = {
     type: 'input',
     block_id: CONTACT_FIELD.ticketType,
@@ -222,6 +277,14 @@ export function ticketModal(context: ContactModalContext, contact: Initial, type
     },
   };
   const blocks: Block[] = [contactBlock(contact), typeBlock];
+  if (context.source || context.permalink) {
+    const from =
+      context.permalink && SAFE_LINK.test(context.permalink)
+        ? `<${context.permalink}|a Slack message>`
+        : 'a Slack message';
+    const title = context.title ? `: ${escapeMrkdwn(truncate(context.title, 200, '…'))}` : '';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `From ${from}${title}` }] });
+  }
   if (context.conversationId) {
     blocks.push({
       type: 'context',
@@ -230,18 +293,57 @@ export function ticketModal(context: ContactModalContext, contact: Initial, type
       ],
     });
   }
-  if (type) blocks.push(...attributeBlocks(type, context));
-  else blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Choose a type to see its fields.' }] });
+  if (problem) {
+    blocks.push({
+      type: 'section',
+      block_id: 'ticket_type_problem',
+      text: { type: 'mrkdwn', text: `⚠️ ${escapeMrkdwn(problem.text)}` },
+      ...(problem.retryTypeId
+        ? {
+            accessory: {
+              type: 'button',
+              action_id: TICKET_RETRY,
+              text: plain('Try again'),
+              value: cut(problem.retryTypeId, 150),
+            },
+          }
+        : {}),
+    });
+  }
+  const form = type ? ticketForm(type, context) : undefined;
+  if (form) {
+    if (form.unfillable.length > 0) {
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `⚠️ ${escapeMrkdwn(unfillableProblem(form.unfillable))}` }],
+      });
+    }
+    blocks.push(...form.blocks);
+  } else if (!problem) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Choose a type to see its fields.' }] });
+  }
   return modal(
     CONTACT_CALLBACK.ticket,
-    fitMetadata({ ...context, typeId: type?.id }),
+    fitMetadata({
+      ...context,
+      typeId: type?.id,
+      fields: form?.fields,
+      unfillable: form?.unfillable.length ? form.unfillable : undefined,
+    }),
     'Create ticket',
     'Create',
     blocks.slice(0, 100),
   );
 }
 
-/** Slack allows 3,000 characters of private_metadata: a long message's description gives way first, then its title. */
+/** The Try again button shown when Intercom could not list the chosen type. */
+export const TICKET_RETRY = 'ticket_type_retry';
+
+/**
+ * Slack allows 3,000 characters of private_metadata: a long message's description gives way first, then its
+ * title; a type with so many fields that they do not fit leaves them out (the submission then reads them from the
+ * bridge's cached ticket types).
+ */
 function fitMetadata(context: ContactModalContext): ContactModalContext {
   const fitted = { ...context };
   for (const field of ['description', 'title'] as const) {
@@ -250,6 +352,10 @@ function fitMetadata(context: ContactModalContext): ContactModalContext {
     if (over <= 0) break;
     // escaping can make the JSON longer than the text: cut with room to spare
     if (text) fitted[field] = cut(text, Math.max(0, text.length - over - 20)) || undefined;
+  }
+  if (JSON.stringify(fitted).length > 3000) {
+    fitted.fields = undefined;
+    fitted.unfillable = undefined;
   }
   return fitted;
 }
@@ -270,24 +376,25 @@ export function ticketTypeOptions(query: string, types: readonly TicketType[]) {
 
 /** The attribute values entered, by attribute name, or errors by block id (required, numbers). */
 export function readAttributes(
-  type: TicketType,
+  form: readonly TicketField[] | TicketType,
   values: ViewValues,
 ): { attributes: Record<string, string | number | boolean>; errors: Record<string, string> } {
+  const fields = Array.isArray(form) ? form : ticketFields(form as TicketType).fields;
   // no prototype: an attribute named `__proto__` is kept as a value like any other
   const attributes: Record<string, string | number | boolean> = Object.create(null);
   const errors: Record<string, string> = {};
-  for (const attribute of creatableAttributes(type)) {
-    const blockId = attributeBlockId(attribute);
+  for (const [id, name, dataType, required] of fields) {
+    const blockId = attributeBlockId(id);
     const state = values[blockId]?.[VALUE];
     let value: string | number | boolean | undefined;
-    switch (attribute.data_type) {
+    switch (dataType) {
       case 'integer':
       case 'decimal': {
         const text = typeof state?.value === 'string' ? state.value.trim() : undefined;
         if (text) {
           const n = Number(text);
-          if (!Number.isFinite(n) || (attribute.data_type === 'integer' && !Number.isInteger(n))) {
-            errors[blockId] = attribute.data_type === 'integer' ? 'Enter a whole number.' : 'Enter a number.';
+          if (!Number.isFinite(n) || (dataType === 'integer' && !Number.isInteger(n))) {
+            errors[blockId] = dataType === 'integer' ? 'Enter a whole number.' : 'Enter a number.';
             continue;
           }
           value = n;
@@ -307,11 +414,10 @@ export function readAttributes(
         value = (typeof state?.value === 'string' ? state.value.trim() : '') || undefined;
     }
     if (value === undefined) {
-      if (attribute.required_to_create && attribute.data_type !== 'boolean')
-        errors[blockId] = 'Required for this ticket type.';
+      if (required) errors[blockId] = 'Required for this ticket type.';
       continue;
     }
-    attributes[attribute.name] = value;
+    attributes[name] = value;
   }
   return { attributes, errors };
 }

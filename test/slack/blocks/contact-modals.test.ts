@@ -6,8 +6,10 @@ import {
   creatableAttributes,
   parseContactOption,
   readAttributes,
+  ticketFields,
   ticketModal,
   ticketTypeOptions,
+  unfillableProblem,
 } from '../../../src/slack/blocks/contact-modals.ts';
 
 const attribute = (id: string, name: string, data_type: string, extra: Record<string, unknown> = {}) => ({
@@ -71,15 +73,84 @@ describe('ticket form', () => {
 
   it('asks for a type before showing fields, and lists types by what was typed', () => {
     expect(JSON.stringify(ticketModal({}, undefined).blocks)).toContain('Choose a type to see its fields.');
+    // the fields shown travel with the modal, so a submission is checked without asking Intercom
     expect(JSON.parse(ticketModal({ title: 'x' }, undefined, type).private_metadata)).toEqual({
       title: 'x',
       typeId: '9',
+      fields: [
+        ['1', '_default_title_', 'string', false],
+        ['2', '_default_description_', 'string', false],
+        ['3', 'Amount', 'decimal', true],
+        ['4', 'Plan', 'list', false],
+        ['7', 'Flag', 'boolean', true],
+        ['8', 'Count', 'integer', false],
+      ],
     });
     expect(ticketTypeOptions('bu', [type]).options[0]).toEqual({
       text: { type: 'plain_text', text: 'Bug · Tracker', emoji: true },
       value: '9',
     });
     expect(ticketTypeOptions('zzz', [type]).options).toEqual([]);
+  });
+});
+
+describe('attributes the form cannot offer', () => {
+  const strict = {
+    id: '5',
+    name: 'Incident',
+    ticket_type_attributes: [
+      attribute('1', '_default_title_', 'string', { required_to_create: true }),
+      attribute('2', 'Region', 'list', { required_to_create: true, input_options: { list_options: [] } }),
+      attribute('3', 'Team', 'list', { input_options: { list_items: '' } }),
+    ],
+  } as unknown as TicketType;
+
+  it('puts errors only on input blocks the modal has, and names a required list with no options instead', () => {
+    const view = ticketModal({}, undefined, strict);
+    const inputIds = (view.blocks as Array<{ type: string; block_id?: string }>)
+      .filter((b) => b.type === 'input')
+      .map((b) => b.block_id);
+    expect(inputIds).toEqual(['contact', 'ticket_type', 'attr:1']);
+    const { fields, unfillable } = ticketFields(strict);
+    expect(unfillable).toEqual(['Region']);
+    const { errors } = readAttributes(fields, {});
+    expect(errors).toEqual({ 'attr:1': 'Required for this ticket type.' });
+    for (const blockId of Object.keys(errors)) expect(inputIds).toContain(blockId);
+    // the modal says so before anything is typed, and carries it for the submission
+    expect(JSON.stringify(view.blocks)).toContain('This type requires “Region”, which cannot be filled in from Slack');
+    expect(JSON.parse(view.private_metadata).unfillable).toEqual(['Region']);
+    expect(unfillableProblem(unfillable)).toMatch(/^This type requires “Region”/);
+  });
+
+  it('keeps within 3,000 characters of private_metadata when a type has very many fields, leaving them out', () => {
+    const huge = {
+      id: '6',
+      name: 'Huge',
+      ticket_type_attributes: Array.from({ length: 95 }, (_, i) =>
+        attribute(String(i + 1), `Field number ${i + 1} with a long name`, 'string', { required_to_create: i === 94 }),
+      ),
+    } as unknown as TicketType;
+    const view = ticketModal({ description: 'd'.repeat(2000) }, undefined, huge);
+    expect(view.private_metadata.length).toBeLessThanOrEqual(3000);
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ typeId: '6' });
+    expect(JSON.parse(view.private_metadata).fields).toBeUndefined();
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    // past the 90 inputs a modal has room for, a required field cannot be offered, and says so
+    expect(ticketFields(huge).fields).toHaveLength(90);
+    expect(ticketFields(huge).unfillable).toEqual(['Field number 95 with a long name']);
+  });
+
+  it('ends the description with the message’s permalink, cutting the text rather than the link', () => {
+    const link = 'https://test.slack.com/archives/C1/p1800000500000100';
+    const [, description] = attributeBlocks(type, { description: 'x'.repeat(2990), permalink: link }) as Array<{
+      element: { initial_value?: string };
+    }>;
+    expect(description?.element.initial_value?.length).toBeLessThanOrEqual(3000);
+    expect(description?.element.initial_value?.endsWith(`…\n\nFrom Slack: ${link}`)).toBe(true);
+    const view = ticketModal({ permalink: link, title: 'Login <loop>' }, undefined);
+    expect(JSON.stringify(view.blocks)).toContain(`From <${link}|a Slack message>: Login &lt;loop&gt;`);
+    const odd = ticketModal({ permalink: 'https://x.example/|fake>', title: 't' }, undefined);
+    expect(JSON.stringify(odd.blocks)).toContain('From a Slack message: t');
   });
 });
 
