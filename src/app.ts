@@ -125,8 +125,8 @@ export async function startBridge(
   // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
   // asks again on the next request until Slack accepts it.
   let bot: Promise<{ botId: string; botUserId: string }> | undefined;
+  // the webhook first: Bolt compiles each custom route's pattern anew on every request, in order, until one matches
   const customRoutes = [
-    ...healthRoutes(readiness, metrics),
     intercomWebhookRoute({
       clientSecret: config.intercom.clientSecret,
       store,
@@ -134,6 +134,7 @@ export async function startBridge(
       onAccepted: () => worker.arrived(),
       onOutcome: (outcome) => metrics.webhooks.inc({ outcome }),
     }),
+    ...healthRoutes(readiness, metrics),
   ];
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
   // Socket Mode: Slack's requests come over a WebSocket, and a plain server of ours keeps serving Intercom's
