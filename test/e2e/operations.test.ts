@@ -47,6 +47,12 @@ describe('/healthz and /readyz', () => {
   });
 });
 
+/** The value of one sample in Prometheus text (`name{labels} value`), or undefined when it is not there. */
+function sample(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 describe('/metrics', () => {
   it('counts webhooks by outcome, deliveries, Slack and Intercom calls, and reads the inbox', async () => {
     h = await Harness.start();
@@ -89,5 +95,66 @@ describe('/metrics', () => {
     expect(body).toContain('bridge_inbox_parked 1');
     expect(body).toContain('bridge_slack_calls_total{method="chat.postMessage",status="channel_not_found"} 1');
     expect(body).toContain('bridge_deliveries_total{topic="conversation.user.created",outcome="parked"} 1');
+  });
+
+  it('shows work held in the inbox: its depth and age, the retry, and the rate-limited and failed calls', async () => {
+    h = await Harness.start();
+    const harness = h;
+    // Intercom fails once (the client tries again at once), then Slack rate-limits both cards for 3 s: the two
+    // deliveries wait in the inbox for their retry
+    const [a, b] = [harness.intercom.addConversation({}), harness.intercom.addConversation({})];
+    harness.intercom.fail({ method: 'GET', path: `/conversations/${a.id}`, status: 503 });
+    harness.slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 3, times: 2 });
+    for (const c of [a, b])
+      await harness.webhook(
+        harness.notification('conversation.user.created', { type: 'conversation', id: String(c.id) }),
+      );
+
+    const held = await harness.eventually(async () => {
+      const body = (await get(harness, '/metrics')).body;
+      expect(sample(body, 'bridge_deliveries_total{topic="conversation.user.created",outcome="retry"}')).toBe(2);
+      expect(sample(body, 'bridge_inbox_pending')).toBe(2);
+      expect(sample(body, 'bridge_inbox_oldest_pending_seconds')).toBeGreaterThanOrEqual(0.5);
+      return body;
+    }, 2_500);
+    expect(sample(held, 'bridge_inbox_oldest_pending_seconds')).toBeLessThan(10);
+    expect(sample(held, 'bridge_inbox_parked')).toBe(0);
+    expect(sample(held, 'bridge_deliveries_total{topic="conversation.user.created",outcome="done"}')).toBeUndefined();
+    expect(sample(held, 'bridge_slack_calls_total{method="chat.postMessage",status="ratelimited"}')).toBe(2);
+    expect(sample(held, 'bridge_intercom_requests_total{method="GET",route="/conversations/:id",status="503"}')).toBe(
+      1,
+    );
+    expect(harness.cards()).toHaveLength(0);
+
+    // once Slack takes calls again, the retries go through and the inbox empties
+    await harness.drained(10_000);
+    const after = (await get(harness, '/metrics')).body;
+    expect(harness.cards()).toHaveLength(2);
+    expect(sample(after, 'bridge_deliveries_total{topic="conversation.user.created",outcome="done"}')).toBe(2);
+    expect(sample(after, 'bridge_deliveries_total{topic="conversation.user.created",outcome="retry"}')).toBe(2);
+    expect(sample(after, 'bridge_slack_calls_total{method="chat.postMessage",status="ok"}')).toBe(2);
+    await harness.eventually(async () => {
+      const body = (await get(harness, '/metrics')).body;
+      expect(sample(body, 'bridge_inbox_pending')).toBe(0);
+      expect(sample(body, 'bridge_inbox_oldest_pending_seconds')).toBe(0);
+    });
+  }, 20_000);
+
+  it("counts a delivery parked after Intercom refused it, with the refusal's status", async () => {
+    h = await Harness.start();
+    const c = h.intercom.addConversation({});
+    h.intercom.fail({ method: 'GET', path: `/conversations/${c.id}`, status: 403 });
+    await h.webhook(h.notification('conversation.user.created', { type: 'conversation', id: String(c.id) }));
+    await h.drained();
+    const body = (await get(h, '/metrics')).body;
+    expect(sample(body, 'bridge_inbox_parked')).toBe(1);
+    expect(sample(body, 'bridge_inbox_pending')).toBe(0);
+    expect(sample(body, 'bridge_deliveries_total{topic="conversation.user.created",outcome="parked"}')).toBe(1);
+    expect(sample(body, 'bridge_deliveries_total{topic="conversation.user.created",outcome="retry"}')).toBeUndefined();
+    // a 403 is not retried: one attempt, counted with Intercom's status
+    expect(sample(body, 'bridge_intercom_requests_total{method="GET",route="/conversations/:id",status="403"}')).toBe(
+      1,
+    );
+    expect(h.cards()).toHaveLength(0);
   });
 });
