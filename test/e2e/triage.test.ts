@@ -10,6 +10,7 @@ import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts'
 
 const ALICE = 'U0ALICE01'; // alice@example.com → Intercom admin 991 (added by the harness)
 const MALLORY = 'U0MALLORY'; // an email no Intercom teammate has
+const DEVON = 'U0DEVON01'; // an email no teammate has either, but ADMIN_OVERRIDES maps him where a test says so
 
 let h: Harness;
 
@@ -184,6 +185,40 @@ describe('card buttons', () => {
       expect((await cardOf(replying)).thread().some((t) => t.includes('replied to the customer'))).toBe(true);
       expect((await cardOf(noting)).thread().some((t) => t.startsWith('📝 *Alice Admin* added a note'))).toBe(true);
     }, 10_000);
+  });
+
+  it('acts as the admin ADMIN_OVERRIDES names for a Slack user whose email matches no teammate', async () => {
+    await h.stop();
+    h = await Harness.start({
+      seed: (intercom, slack) => {
+        seed(intercom, slack);
+        slack.addUser({ id: DEVON, name: 'Devon', email: 'devon@personal.test' });
+      },
+      env: { ADMIN_OVERRIDES: `U0SOMEONE=991,${DEVON}=992` },
+    });
+    const id = await conversationWithCard();
+    await h.click(DEVON, id, 'note');
+    const view = await h.openedView('triage_note');
+    await h.submit(DEVON, view, { message: { message: { type: 'plain_text_input', value: 'Mapped by hand' } } });
+    await h.eventually(() =>
+      expect(lastBody(/\/reply$/)).toEqual({
+        message_type: 'note',
+        type: 'admin',
+        admin_id: '992',
+        body: '<p>Mapped by hand</p>',
+      }),
+    );
+    await h.click(DEVON, id, 'close');
+    await h.eventually(() =>
+      expect(lastBody(/\/parts$/)).toEqual({ message_type: 'close', type: 'admin', admin_id: '992' }),
+    );
+    await h.eventually(async () => {
+      const thread = (await cardOf(id)).thread();
+      expect(thread.some((t) => t.startsWith('📝 *Bob Builder* added a note'))).toBe(true);
+      expect(thread).toContain('✅ *Bob Builder* closed the conversation');
+    });
+    expect(h.slack.ephemerals).toEqual([]); // no refusal
+    expect(h.slack.callsOf('views.update')).toEqual([]); // the modal was never turned into one either
   });
 
   it('tells the clicker what Intercom said when it fails, and leaves the card as it was', async () => {
@@ -378,6 +413,94 @@ describe('modals', () => {
       at: { at: { type: 'datetimepicker', selected_date_time: chosen } },
     });
     await h.eventually(() => expect(lastBody(/\/parts$/)?.snoozed_until).toBe(chosen));
+  });
+
+  it('Snooze: in 1 hour, and next Monday at 9:00 on the clicker’s own wall clock (Slack profile tz)', async () => {
+    const zone = 'Asia/Kolkata'; // UTC+5:30: no whole-hour mistake and no fallback to UTC lands on its 9:00
+    const alice = h.slack.users.get(ALICE);
+    if (alice) alice.tz = zone; // before the bridge first reads her profile
+    const id = await conversationWithCard();
+    await h.click(ALICE, id, 'snooze');
+    const view = await h.openedView('triage_snooze');
+    const snoozeFor = async (value: string, nth: number) => {
+      const before = Date.now();
+      await h.submit(ALICE, view, {
+        when: { when: { type: 'radio_buttons', selected_option: { value } } },
+        at: { at: { type: 'datetimepicker', selected_date_time: null } },
+      });
+      const body = await h.eventually(() => {
+        const bodies = h.intercom.requests.filter((r) => r.path === `/conversations/${id}/parts`).map((r) => r.body);
+        expect(bodies).toHaveLength(nth);
+        return bodies[nth - 1] as { snoozed_until: number };
+      });
+      expect(body).toEqual({ message_type: 'snoozed', admin_id: '991', snoozed_until: expect.any(Number) });
+      return { until: body.snoozed_until, before, after: Date.now() };
+    };
+
+    // in 1 hour: an hour after the moment of the submission, to the second
+    const hour = await snoozeFor('hour', 1);
+    expect(hour.until).toBeGreaterThanOrEqual(Math.floor(hour.before / 1000) + 3600);
+    expect(hour.until).toBeLessThanOrEqual(Math.floor(hour.after / 1000) + 3600);
+
+    // next Monday 9:00 in Kolkata: the same instant the presets give (before or after the submission, in case it
+    // straddled midnight there), and, read on a Kolkata clock, a Monday at 09:00 one to seven days from today
+    const monday = await snoozeFor('monday', 2);
+    expect([snoozeChoices(monday.before, zone).nextMonday, snoozeChoices(monday.after, zone).nextMonday]).toContain(
+      monday.until,
+    );
+    const clock = new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    expect(clock.format(monday.until * 1000)).toBe('Mon 09:00:00');
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    const daysAhead =
+      (Date.parse(day.format(monday.until * 1000)) - Date.parse(day.format(monday.before))) / 86_400_000;
+    expect(daysAhead).toBeGreaterThanOrEqual(1);
+    expect(daysAhead).toBeLessThanOrEqual(7);
+  });
+
+  it('Assign and Snooze: the thread line appears once, whether Intercom’s webhook comes after or before the sync', async () => {
+    const id = await conversationWithCard();
+    const card = await cardOf(id);
+    const lines = (what: string) => card.thread().filter((t) => t.includes(what));
+
+    await h.click(ALICE, id, 'assign');
+    const assign = await h.openedView('triage_assign');
+    await h.submit(ALICE, assign, {
+      assignee: { assignee: { type: 'external_select', selected_option: { value: 'admin:992' } } },
+    });
+    await h.eventually(() =>
+      expect(lines('assigned the conversation')).toEqual([
+        '👤 *Alice Admin* assigned the conversation to *Bob Builder*',
+      ]),
+    );
+    await echo('conversation.admin.assigned', id);
+    await echo('conversation.admin.assigned', id); // a second notification of the same change
+    expect(lines('assigned the conversation')).toHaveLength(1);
+
+    // this time the webhook arrives while the bridge still waits for Intercom's answer, so its sync runs first
+    h.intercom.latencyMs = (req) => (req.method === 'POST' ? 1_000 : 0);
+    await h.click(ALICE, id, 'snooze');
+    const snooze = await h.openedView('triage_snooze');
+    await h.submit(ALICE, snooze, {
+      when: { when: { type: 'radio_buttons', selected_option: { value: 'tomorrow' } } },
+      at: { at: { type: 'datetimepicker', selected_date_time: null } },
+    });
+    await h.eventually(() => expect(lastBody(/\/parts$/)?.message_type).toBe('snoozed'));
+    await echo('conversation.admin.snoozed', id);
+    expect(lines('snoozed the conversation')).toHaveLength(1); // posted by the webhook's sync
+    expect(h.sink.lines().filter((l) => l.msg === 'action done' && l.action === 'snooze')).toEqual([]);
+    // then the sync the snooze itself queued (the assignment queued the first) runs, and adds nothing
+    const syncs = () => h.sink.lines().filter((l) => l.msg === 'delivery processed' && l.topic === 'bridge.sync');
+    await h.eventually(() => expect(syncs()).toHaveLength(2));
+    expect(lines('snoozed the conversation')).toEqual([
+      expect.stringMatching(/^💤 \*Alice Admin\* snoozed the conversation until /),
+    ]);
   });
 
   it('Tag: existing tags and a new one, each applied as the teammate; the line appears once despite the echo', async () => {
