@@ -17,6 +17,8 @@ const ALICE = 'U0ALICE01';
 const MALLORY = 'U0MALLORY';
 
 let h: Harness;
+/** Other bridges on the same fakes (another replica behind the load balancer), stopped after each test. */
+let replicas: Harness[] = [];
 
 function seed(intercom: FakeIntercom, slack: FakeSlack) {
   slack.addUser({ id: ALICE, name: 'Alice', email: 'alice@example.com', tz: 'Europe/Berlin' });
@@ -53,12 +55,72 @@ beforeEach(async () => {
   h = await Harness.start({ seed });
 });
 afterEach(async () => {
+  for (const replica of replicas) await replica.bridge?.stop();
+  replicas = [];
   await h.stop();
 });
+
+/**
+ * Another bridge on the same fakes with its own store and caches (a second replica, or this one after a restart),
+ * once it has asked Intercom for the lists it preloads, so that what it asks later is the test's doing.
+ */
+async function secondReplica(): Promise<Harness> {
+  const since = h.intercom.requests.length;
+  const replica = await Harness.attach({ intercom: h.intercom, slack: h.slack, databaseUrl: 'sqlite::memory:' });
+  replicas.push(replica);
+  await h.eventually(() => {
+    const asked = h.intercom.requests.slice(since).filter((r) => r.status !== undefined);
+    const paths = new Set(asked.filter((r) => r.method === 'GET').map((r) => r.path));
+    for (const path of ['/admins', '/teams', '/tags', '/ticket_types', '/me']) expect(paths).toContain(path);
+  });
+  return replica;
+}
 
 const posts = (path: RegExp) => h.intercom.requests.filter((r) => r.method === 'POST' && path.test(r.path));
 const text = (message: Record<string, unknown>) => JSON.stringify(message.blocks ?? message.text);
 const idOf = (responseUrl: string) => responseUrl.split('/').at(-1) as string;
+const metadataOf = (view: Record<string, unknown>) => JSON.parse(String(view.private_metadata));
+const ticketType = (name: string) => {
+  const type = h.intercom.ticketTypes.find((t) => t.name === name);
+  if (!type) throw new Error(`no ticket type ${name}`);
+  return { id: String(type.id), name };
+};
+const picked = (value: string, label = value) => ({
+  contact: { contact: { selected_option: { text: { type: 'plain_text', text: label }, value } } },
+});
+
+/** Chooses a ticket type in the modal (through `via`, this bridge unless told) and waits for its fields. */
+async function chooseType(
+  view: Record<string, unknown>,
+  type: { id: string; name: string },
+  state: Record<string, unknown>,
+  via: Harness = h,
+): Promise<Record<string, unknown>> {
+  await via.interact(
+    viewAction(
+      ALICE,
+      view,
+      {
+        action_id: 'ticket_type',
+        type: 'external_select',
+        selected_option: { text: { type: 'plain_text', text: type.name }, value: type.id },
+      },
+      state,
+    ),
+  );
+  return h.eventually(() => {
+    const updated = h.slack.views.get(String(view.id));
+    if (!updated || metadataOf(updated).typeId !== type.id) throw new Error('the type’s fields are not shown yet');
+    return updated;
+  });
+}
+
+type InputBlock = { type: string; block_id?: string; label?: { text: string }; element?: { initial_value?: string } };
+const inputNamed = (view: Record<string, unknown>, label: string) => {
+  const block = (view.blocks as InputBlock[]).find((b) => b.type === 'input' && b.label?.text === label);
+  if (!block?.block_id) throw new Error(`no input ${label}`);
+  return block as InputBlock & { block_id: string };
+};
 
 describe('/intercom help and grammar', () => {
   it.each(['', 'help', '  HELP  ', 'frobnicate now', 'contacts', 'conversation abc', 'note not-an-email'])(
@@ -404,35 +466,111 @@ describe('note, tag and ticket modals', () => {
     );
   });
 
-  it('message shortcut: prefilled with the message and its permalink, linked to the card’s conversation', async () => {
+  it('message shortcut: opens at once, then the permalink from Slack; the ticket carries both and links the card’s conversation', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
     const c = h.intercom.addConversation({ subject: 'Login loop' });
     await h.webhook(h.notification('conversation.user.created', { type: 'conversation', id: String(c.id) }));
     await h.eventually(() => expect(h.cards()).toHaveLength(1));
     const card = h.cards()[0];
+    const text = 'Customer stuck in a login loop\nsince Tuesday';
+    const responseUrl = `${h.slack.url}/response/shortcut1`;
     await h.interact(
       messageShortcut({
         user: ALICE,
         callbackId: 'ticket_from_message',
         channel: CHANNEL,
-        message: {
-          ts: '1800000500.000100',
-          thread_ts: card?.ts,
-          text: 'Customer stuck in a login loop\nsince Tuesday',
-        },
-        responseUrl: `${h.slack.url}/response/shortcut1`,
+        message: { ts: '1800000500.000100', thread_ts: card?.ts, text },
+        responseUrl,
       }),
     );
-    const view = await h.openedView('ticket_create');
-    const context = JSON.parse(String(view.private_metadata));
-    expect(context).toMatchObject({
-      conversationId: String(c.id),
-      title: 'Customer stuck in a login loop',
-      responseUrl: `${h.slack.url}/response/shortcut1`,
+
+    // opened with the trigger id before anything was looked up, the message's text already in it
+    await h.eventually(() => expect(h.slack.callsOf('chat.getPermalink')).toHaveLength(1));
+    const methods = h.slack.calls.map((call) => call.method);
+    expect(methods.indexOf('views.open')).toBeLessThan(methods.indexOf('chat.getPermalink'));
+    const atOpen = JSON.parse(String(h.slack.callsOf('views.open')[0]?.args.view));
+    expect(metadataOf(atOpen)).toMatchObject({ title: 'Customer stuck in a login loop', description: text });
+    expect(JSON.stringify(atOpen.blocks)).toContain('From a Slack message: Customer stuck in a login loop');
+    expect(h.slack.callsOf('chat.getPermalink')[0]?.args).toMatchObject({
+      channel: CHANNEL,
+      message_ts: '1800000500.000100',
     });
-    expect(context.description).toBe(
-      `Customer stuck in a login loop\nsince Tuesday\n\nFrom Slack: https://test.slack.com/archives/${CHANNEL}/p1800000500000100?thread_ts=${card?.ts}&cid=${CHANNEL}`,
+
+    // then redrawn with the permalink Slack gave and the conversation whose thread the message is in
+    const permalink = `https://test.slack.com/archives/${CHANNEL}/p1800000500000100`;
+    const { id } = await h.openedView('ticket_create');
+    const first = await h.eventually(() => {
+      const view = h.slack.views.get(String(id));
+      if (!view || !metadataOf(view).permalink) throw new Error('no permalink yet');
+      return view;
+    });
+    expect(metadataOf(first)).toMatchObject({ permalink, conversationId: String(c.id), responseUrl });
+    expect(metadataOf(first).source).toBeUndefined();
+    expect(JSON.stringify(first.blocks)).toContain(`From <${permalink}|a Slack message>`);
+    expect(JSON.stringify(first.blocks)).toContain(`Linked to conversation ${c.id} in Intercom`);
+
+    const options = JSON.parse((await h.interact(blockSuggestion(ALICE, 'contact', 'ann', first))).body);
+    const contact = options.options[0] as { text: { text: string }; value: string };
+    expect(contact.value).toBe(`id:${ann.id}`);
+    const state = picked(contact.value, contact.text.text);
+    const bug = ticketType('Bug report');
+    const view = await chooseType(first, bug, state);
+    const title = inputNamed(view, 'Title');
+    const description = inputNamed(view, 'Description');
+    expect(title.element?.initial_value).toBe('Customer stuck in a login loop');
+    expect(description.element?.initial_value).toBe(`${text}\n\nFrom Slack: ${permalink}`);
+
+    // Slack sends back what the inputs hold: the prefilled text, and what was chosen
+    const answer = await h.submit(ALICE, view, {
+      ...state,
+      ticket_type: { ticket_type: { selected_option: { value: bug.id } } },
+      [title.block_id]: { value: { value: title.element?.initial_value } },
+      [description.block_id]: { value: { value: description.element?.initial_value } },
+      [inputNamed(view, 'Severity').block_id]: { value: { selected_option: { value: 'sev-2' } } },
+      [inputNamed(view, 'Steps').block_id]: { value: { value: 'Log in' } },
+    });
+    expect(answer).toMatchObject({ status: 200, body: '' });
+    const confirmation = await h.response('shortcut1');
+    expect(posts(/^\/tickets$/).map((r) => r.body)).toEqual([
+      {
+        ticket_type_id: bug.id,
+        contacts: [{ id: String(ann.id) }],
+        ticket_attributes: {
+          _default_title_: 'Customer stuck in a login loop',
+          _default_description_: `${text}\n\nFrom Slack: ${permalink}`,
+          Severity: 'sev-2',
+          Reproducible: false,
+          Steps: 'Log in',
+        },
+        conversation_to_link_id: String(c.id),
+      },
+    ]);
+    const ticket = [...h.intercom.tickets.values()][0];
+    expect(confirmation).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(confirmation.text).toBe(
+      `✅ Ticket #1 (Bug report) created: Customer stuck in a login loop. https://app.intercom.com/a/inbox/wsp1test/inbox/shared/all/conversation/${ticket?.id}`,
     );
-    expect(JSON.stringify(view.blocks)).toContain(`Linked to conversation ${c.id} in Intercom`);
+  });
+
+  it('message shortcut: still opens, without a link, when Slack will not give the permalink', async () => {
+    h.slack.fail({ method: 'chat.getPermalink', error: 'channel_not_found' });
+    await h.interact(
+      messageShortcut({
+        user: ALICE,
+        callbackId: 'ticket_from_message',
+        channel: CHANNEL,
+        message: { ts: '1800000600.000100', text: 'Refund please' },
+        responseUrl: `${h.slack.url}/response/shortcut2`,
+      }),
+    );
+    const opened = await h.openedView('ticket_create');
+    await h.eventually(() =>
+      expect(h.sink.lines().some((l) => l.msg === 'could not get the message’s permalink')).toBe(true),
+    );
+    const view = await chooseType(opened, ticketType('Question'), picked('email:ann@example.com'));
+    expect(inputNamed(view, 'Description').element?.initial_value).toBe('Refund please');
+    expect(metadataOf(view).permalink).toBeUndefined();
+    expect(metadataOf(view).conversationId).toBeUndefined();
   });
 
   it('global shortcut: an empty ticket modal, confirmed in a direct message', async () => {
@@ -475,6 +613,162 @@ describe('note, tag and ticket modals', () => {
     await h.eventually(() =>
       expect(h.slack.messages.find((m) => m.channel === ALICE)?.text).toMatch(/^✅ Ticket #1 \(Question\) created\./),
     );
+  });
+});
+
+describe('ticket submissions are answered before Intercom is asked anything', () => {
+  it('a replica whose ticket types never loaded still checks and acknowledges a submission from the modal alone', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const bug = ticketType('Bug report');
+    const { responseUrl } = await h.command(ALICE, 'ticket ann@example.com');
+    const view = await chooseType(await h.openedView('ticket_create'), bug, picked('email:ann@example.com'));
+
+    // another replica gets the submission; Intercom refused it the ticket types at start-up, and would again
+    const listed = h.intercom.calls('GET', '/ticket_types').length;
+    h.intercom.fail({ method: 'GET', path: '/ticket_types', status: 403, times: 2 });
+    const other = await secondReplica();
+    expect(h.intercom.calls('GET', '/ticket_types')).toHaveLength(listed + 1);
+    const since = h.intercom.requests.length;
+    const values = (extra: Record<string, unknown>) => ({
+      ...picked('email:ann@example.com'),
+      ticket_type: { ticket_type: { selected_option: { value: bug.id } } },
+      [inputNamed(view, 'Steps').block_id]: { value: { value: 'Open the app' } },
+      ...extra,
+    });
+
+    const invalid = await other.submit(ALICE, view, values({}));
+    expect(invalid.status).toBe(200);
+    expect(JSON.parse(invalid.body)).toEqual({
+      response_action: 'errors',
+      errors: { [inputNamed(view, 'Severity').block_id]: 'Required for this ticket type.' },
+    });
+    expect(h.intercom.requests.slice(since)).toEqual([]);
+
+    const answer = await other.submit(
+      ALICE,
+      view,
+      values({ [inputNamed(view, 'Severity').block_id]: { value: { selected_option: { value: 'sev-1' } } } }),
+    );
+    expect(answer).toMatchObject({ status: 200, body: '' });
+    const confirmation = await h.response(idOf(responseUrl));
+    expect(String(confirmation.text)).toMatch(/^✅ Ticket #1 \(Bug report\) created\./);
+    expect(posts(/^\/tickets$/).map((r) => r.body)).toEqual([
+      {
+        ticket_type_id: bug.id,
+        contacts: [{ id: String(ann.id) }],
+        ticket_attributes: { Severity: 'sev-1', Reproducible: false, Steps: 'Open the app' },
+      },
+    ]);
+    // the work after the ack needed the contact and the ticket, never the ticket types
+    const after = h.intercom.requests.slice(since).map((r) => `${r.method} ${r.path}`);
+    expect(after).not.toContain('GET /ticket_types');
+    expect(after).toContain('POST /tickets');
+  });
+
+  it('a type with too many fields for the modal’s metadata is checked against the cached types, not Intercom', async () => {
+    const attributes = Array.from({ length: 60 }, (_, i) => ({
+      name: `Question number ${i + 1} that the support team asks of every customer`,
+      data_type: 'string',
+      required_to_create: i === 0,
+    }));
+    h.intercom.addTicketType({ name: 'Audit', attributes });
+    // a replica started after the type was made has it cached from start-up
+    const listed = h.intercom.calls('GET', '/ticket_types').length;
+    const other = await secondReplica();
+    expect(h.intercom.calls('GET', '/ticket_types')).toHaveLength(listed + 1);
+    await other.command(ALICE, 'ticket');
+    const first = await h.openedView('ticket_create');
+    const audit = ticketType('Audit');
+    const view = await chooseType(first, audit, picked('email:ann@example.com'), other);
+    expect(metadataOf(view).fields).toBeUndefined();
+    expect(String(view.private_metadata).length).toBeLessThanOrEqual(3000);
+
+    const since = h.intercom.requests.length;
+    const required = inputNamed(view, attributes[0]?.name ?? '').block_id;
+    const answer = await other.submit(ALICE, view, {
+      ...picked('email:ann@example.com'),
+      ticket_type: { ticket_type: { selected_option: { value: audit.id } } },
+    });
+    expect(JSON.parse(answer.body).errors).toEqual({ [required]: 'Required for this ticket type.' });
+    expect(h.intercom.requests.slice(since)).toEqual([]);
+  });
+
+  it('choosing a type Intercom will not list says so in the modal, and Try again shows its fields', async () => {
+    const { responseUrl } = await h.command(ALICE, 'ticket ann@example.com');
+    const first = await h.openedView('ticket_create');
+    const state = picked('email:ann@example.com', 'ann@example.com');
+
+    // a type archived since the list was shown
+    const retired = h.intercom.ticketTypes.find((t) => t.name === 'Retired type');
+    await h.interact(
+      viewAction(
+        ALICE,
+        first,
+        {
+          action_id: 'ticket_type',
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: 'Retired type' }, value: String(retired?.id) },
+        },
+        state,
+      ),
+    );
+    await h.eventually(() =>
+      expect(JSON.stringify(h.slack.views.get(String(first.id))?.blocks)).toContain(
+        '⚠️ This ticket type is no longer available in Intercom; choose another.',
+      ),
+    );
+
+    // a replica that cannot list the types: Intercom refuses, and the modal says so instead of staying as it was
+    const bug = ticketType('Bug report');
+    const listed = h.intercom.calls('GET', '/ticket_types').length;
+    h.intercom.fail({ method: 'GET', path: '/ticket_types', status: 403, times: 2 });
+    const other = await secondReplica();
+    expect(h.intercom.calls('GET', '/ticket_types')).toHaveLength(listed + 1);
+    const current = h.slack.views.get(String(first.id)) ?? first;
+    await other.interact(
+      viewAction(
+        ALICE,
+        current,
+        {
+          action_id: 'ticket_type',
+          type: 'external_select',
+          selected_option: { text: { type: 'plain_text', text: bug.name }, value: bug.id },
+        },
+        state,
+      ),
+    );
+    const failed = await h.eventually(() => {
+      const view = h.slack.views.get(String(first.id));
+      if (!JSON.stringify(view?.blocks).includes('ticket_type_retry')) throw new Error('no problem shown yet');
+      return view as Record<string, unknown>;
+    });
+    expect(h.intercom.calls('GET', '/ticket_types')).toHaveLength(listed + 2);
+    const problem = (failed.blocks as Array<{ block_id?: string; text?: { text: string } }>).find(
+      (b) => b.block_id === 'ticket_type_problem',
+    );
+    expect(problem?.text?.text).toBe(
+      '⚠️ Intercom did not allow the bridge to read ticket types, so this type’s fields could not be loaded.',
+    );
+    expect(JSON.stringify(failed.blocks)).not.toContain('"attr:');
+    expect(JSON.stringify(failed.blocks)).toContain('"value":"email:ann@example.com"');
+    // submitting now is told to wait for the fields, not sent
+    const early = await other.submit(ALICE, failed, {
+      ...state,
+      ticket_type: { ticket_type: { selected_option: { value: bug.id } } },
+    });
+    expect(JSON.parse(early.body).errors).toEqual({ ticket_type: 'Wait for this type’s fields to appear.' });
+
+    await other.interact(
+      viewAction(ALICE, failed, { action_id: 'ticket_type_retry', type: 'button', value: bug.id }, state),
+    );
+    const shown = await h.eventually(() => {
+      const view = h.slack.views.get(String(first.id));
+      if (!view || metadataOf(view).typeId !== bug.id) throw new Error('fields not shown yet');
+      return view;
+    });
+    expect(JSON.stringify(shown.blocks)).not.toContain('ticket_type_problem');
+    expect(inputNamed(shown, 'Severity').block_id).toMatch(/^attr:/);
+    expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
   });
 });
 

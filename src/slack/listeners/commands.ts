@@ -1,4 +1,4 @@
-import type { App, BlockAction, RespondArguments } from '@slack/bolt';
+import type { App, BlockAction, RespondArguments, ViewOutput } from '@slack/bolt';
 import type { ActionResult, ContactActions, ContactRef } from '../../bridge/contact-actions.ts';
 import type { Directory } from '../../bridge/directory.ts';
 import type { Identity } from '../../bridge/identity.ts';
@@ -7,7 +7,9 @@ import type { Lookup } from '../../bridge/lookup.ts';
 import type { CardData } from '../../bridge/model.ts';
 import type { SlackPort } from '../../bridge/ports.ts';
 import { explainIntercomError } from '../../bridge/triage.ts';
+import { IntercomApiError, IntercomRateLimitedError } from '../../intercom/errors.ts';
 import { textToHtml } from '../../intercom/html.ts';
+import type { TicketType } from '../../intercom/schemas.ts';
 import type { Logger } from '../../logger.ts';
 import type { NewDelivery, Store } from '../../store/store.ts';
 import {
@@ -20,8 +22,11 @@ import {
   contactTagModal,
   parseContactOption,
   readAttributes,
+  TICKET_RETRY,
+  ticketFields,
   ticketModal,
   ticketTypeOptions,
+  unfillableProblem,
 } from '../blocks/contact-modals.ts';
 import { FIELD, MAX_MESSAGE, refusalModal } from '../blocks/modals.ts';
 import {
@@ -56,6 +61,7 @@ export const SHORTCUTS = { messageTicket: 'ticket_from_message', newTicket: 'new
 const OPTIONS_BUDGET_MS = 2_500;
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
+type ModalView = ReturnType<typeof contactNoteModal>;
 
 /**
  * `/intercom` and what hangs off it: contact and article search results with their buttons, the conversation
@@ -73,18 +79,81 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     });
   };
 
-  /** Opens a modal at once; then, if the opener may not act in Intercom, replaces it with the reason. */
+  /**
+   * Opens a modal at once (a trigger id expires in 3 s); then, if the opener may not act in Intercom, replaces it
+   * with the reason, else with what `complete` makes of it (a lookup the modal could not wait for).
+   */
   async function openModal(
     client: App['client'],
     triggerId: string,
     user: string,
-    view: ReturnType<typeof contactNoteModal>,
+    view: ModalView,
+    complete?: () => Promise<ModalView>,
   ) {
     const opened = await client.views.open({ trigger_id: triggerId, view });
-    const who = await identity.teammate(user).catch(() => undefined);
-    if (who && 'refusal' in who && opened.view?.id) {
-      await client.views.update({ view_id: opened.view.id, view: refusalModal(view.title.text, who.refusal) });
+    const [who, completed] = await Promise.all([
+      identity.teammate(user).catch(() => undefined),
+      complete?.().catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not complete the modal');
+        return undefined;
+      }),
+    ]);
+    const viewId = opened.view?.id;
+    if (!viewId) return;
+    if (who && 'refusal' in who) {
+      await client.views.update({ view_id: viewId, view: refusalModal(view.title.text, who.refusal) });
+    } else if (completed) {
+      // with the hash, Slack refuses this if a type was chosen meanwhile; that redraw made the same lookup itself
+      const hash = opened.view?.hash;
+      await client.views
+        .update({ view_id: viewId, ...(hash ? { hash } : {}), view: completed })
+        .catch((error: unknown) => logger.info({ err: error }, 'the modal changed before it could be completed'));
     }
+  }
+
+  /**
+   * What a message shortcut's ticket modal looks up once it is open: the message's permalink (chat.getPermalink)
+   * and the conversation whose card or thread the message is in, to link the ticket to. Done once: `source` goes.
+   */
+  async function resolveSource(context: ContactModalContext): Promise<ContactModalContext> {
+    const { source, ...rest } = context;
+    if (!source) return context;
+    const [permalink, card] = await Promise.all([
+      deps.slack.permalink(source.channel, source.ts).catch((error: unknown) => {
+        logger.warn({ err: error, channel: source.channel }, 'could not get the message’s permalink');
+        return undefined;
+      }),
+      deps.store.cardAt(source.channel, source.root).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not look up the card of the message');
+        return undefined;
+      }),
+    ]);
+    return {
+      ...rest,
+      ...(permalink ? { permalink } : {}),
+      ...(card && !rest.conversationId ? { conversationId: card.conversationId } : {}),
+    };
+  }
+
+  /** Redraws the ticket modal with this type's fields, or with a sentence saying why Intercom did not give them. */
+  async function showTicketType(client: App['client'], view: ViewOutput, typeId: string) {
+    const context = await resolveSource(readContext(view.private_metadata) ?? {});
+    const picked = view.state.values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option;
+    const contact = picked ? { text: picked.text.text, value: picked.value } : undefined;
+    let type: TicketType | undefined;
+    let problem: { text: string; retryTypeId?: string } | undefined;
+    try {
+      type = (await deps.directory.ticketTypes(typeId)).find((t) => t.id === typeId);
+      if (!type) problem = { text: 'This ticket type is no longer available in Intercom; choose another.' };
+    } catch (error) {
+      logger.warn({ err: error, typeId }, 'could not load the ticket type');
+      problem = { text: typeLoadProblem(error), retryTypeId: typeId };
+    }
+    await client.views.update({
+      view_id: view.id,
+      hash: view.hash,
+      view: ticketModal(context, contact, type, problem),
+    });
   }
 
   app.command('/intercom', async ({ ack, command, respond, client }) => {
@@ -235,22 +304,16 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     if (shortcut.type !== 'message_action') return;
     const message = shortcut.message as { text?: string; ts: string; thread_ts?: string };
     const text = (message.text ?? '').trim();
-    const link = permalinkOf(shortcut.team?.domain, shortcut.channel.id, message.ts, message.thread_ts);
-    const card = await deps.store.cardAt(shortcut.channel.id, message.thread_ts ?? message.ts);
-    await openModal(
-      client,
-      shortcut.trigger_id,
-      shortcut.user.id,
-      ticketModal(
-        {
-          responseUrl: shortcut.response_url,
-          channel: shortcut.channel.id,
-          conversationId: card?.conversationId,
-          title: cut(firstLine(text), 200) || undefined,
-          description: cut([text, link ? `From Slack: ${link}` : ''].filter(Boolean).join('\n\n'), 2900) || undefined,
-        },
-        undefined,
-      ),
+    const context: ContactModalContext = {
+      responseUrl: shortcut.response_url,
+      channel: shortcut.channel.id,
+      title: cut(firstLine(text), 200) || undefined,
+      description: cut(text, 2900) || undefined,
+      source: { channel: shortcut.channel.id, ts: message.ts, root: message.thread_ts ?? message.ts },
+    };
+    // open first: the permalink and the card are looked up after, and the modal redrawn with them
+    await openModal(client, shortcut.trigger_id, shortcut.user.id, ticketModal(context, undefined), async () =>
+      ticketModal(await resolveSource(context), undefined),
     );
   });
 
@@ -273,13 +336,15 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   app.action<BlockAction>(CONTACT_FIELD.ticketType, async ({ ack, action, body, client }) => {
     await ack();
     const typeId = action.type === 'external_select' ? action.selected_option?.value : undefined;
-    const view = body.view;
-    if (!typeId || !view) return;
-    const type = (await deps.directory.ticketTypes(typeId)).find((t) => t.id === typeId);
-    const context = readContext(view.private_metadata) ?? {};
-    const picked = view.state.values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option;
-    const contact = picked ? { text: picked.text.text, value: picked.value } : undefined;
-    await client.views.update({ view_id: view.id, hash: view.hash, view: ticketModal(context, contact, type) });
+    if (!typeId || !body.view) return;
+    await showTicketType(client, body.view, typeId);
+  });
+
+  app.action<BlockAction>(TICKET_RETRY, async ({ ack, action, body, client }) => {
+    await ack();
+    const typeId = action.type === 'button' ? action.value : undefined;
+    if (!typeId || !body.view) return;
+    await showTicketType(client, body.view, typeId);
   });
 
   app.view(CONTACT_CALLBACK.note, async ({ ack, view, body }) => {
@@ -318,20 +383,34 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     await confirm(view.private_metadata, body.user.id, await deps.actions.tag(body.user.id, contact, tagIds, newTag));
   });
 
+  // checked only against what the modal carries (or the bridge already holds): Slack wants its answer within 3 s,
+  // and nothing may wait on Intercom before it
   app.view(CONTACT_CALLBACK.ticket, async ({ ack, view, body }) => {
     const values = view.state.values;
     const context = readContext(view.private_metadata) ?? {};
     const contact = pickedContact(values);
     const typeId = values[CONTACT_FIELD.ticketType]?.[CONTACT_FIELD.ticketType]?.selected_option?.value;
     const errors: Record<string, string> = {};
+    let read: ReturnType<typeof readAttributes> | undefined;
     if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
     if (!typeId) errors[CONTACT_FIELD.ticketType] = 'Choose a ticket type.';
     else if (typeId !== context.typeId) errors[CONTACT_FIELD.ticketType] = 'Wait for this type’s fields to appear.';
-    const type = typeId ? (await deps.directory.ticketTypes(typeId)).find((t) => t.id === typeId) : undefined;
-    if (typeId && !type) errors[CONTACT_FIELD.ticketType] = 'This ticket type is no longer available.';
-    const read = type ? readAttributes(type, values) : { attributes: {}, errors: {} };
-    Object.assign(errors, read.errors);
-    if (!contact || !typeId || Object.keys(errors).length > 0) {
+    else {
+      // a type with too many fields for private_metadata leaves them to the cached ticket types
+      const cached = context.fields ? undefined : deps.directory.cachedTicketType(typeId);
+      const form = context.fields
+        ? { fields: context.fields, unfillable: context.unfillable ?? [] }
+        : cached && ticketFields(cached);
+      if (!form) {
+        errors[CONTACT_FIELD.ticketType] = 'The bridge lost track of this type’s fields: choose the type again.';
+      } else if (form.unfillable.length > 0) {
+        errors[CONTACT_FIELD.ticketType] = unfillableProblem(form.unfillable);
+      } else {
+        read = readAttributes(form.fields, values);
+        Object.assign(errors, read.errors);
+      }
+    }
+    if (!contact || !typeId || !read || Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
     }
@@ -386,10 +465,18 @@ function contactLabel(body: BlockAction, contactId: string): string {
   return name?.trim() || `Contact ${contactId}`;
 }
 
-function permalinkOf(domain: string | undefined, channel: string, ts: string, threadTs?: string): string {
-  if (!domain) return '';
-  const base = `https://${domain}.slack.com/archives/${channel}/p${ts.replace('.', '')}`;
-  return threadTs && threadTs !== ts ? `${base}?thread_ts=${threadTs}&cid=${channel}` : base;
+/** Why a ticket type's fields could not be shown, as a sentence for the modal. */
+function typeLoadProblem(error: unknown): string {
+  if (error instanceof IntercomRateLimitedError) {
+    return 'Intercom is rate-limiting the bridge right now, so this type’s fields could not be loaded. Try again in a minute.';
+  }
+  if (error instanceof IntercomApiError && error.status === 401) {
+    return 'Intercom refused the bridge’s access token, so this type’s fields could not be loaded; whoever runs the bot must check INTERCOM_TOKEN.';
+  }
+  if (error instanceof IntercomApiError && error.status === 403) {
+    return 'Intercom did not allow the bridge to read ticket types, so this type’s fields could not be loaded.';
+  }
+  return 'Intercom did not send this type’s fields just now. Try again in a moment.';
 }
 
 /** A text input's value: Slack always sends a string, but a request is not trusted to. */
