@@ -12,7 +12,8 @@ import { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
 
 // SIGTERM while webhooks are being processed: the process stops taking requests, finishes what it started, and
-// exits 0; whatever it had accepted but not started waits in the store, and the next start posts it.
+// exits 0; whatever it had accepted but not started waits in the store, and the next start posts it. While it
+// drains, new connections (webhooks, probes) are refused.
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -24,7 +25,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A signed conversation.user.created webhook, as Intercom sends it. */
+/** A signed conversation.user.created webhook, as Intercom sends it; its notification id is `notif_<id>`. */
 async function webhook(port: number, conversationId: string): Promise<number> {
   const body = JSON.stringify({
     type: 'notification_event',
@@ -48,6 +49,50 @@ afterEach(async () => {
   child?.kill('SIGKILL');
   for (const fake of fakes.splice(0)) await fake.close();
 });
+
+/** The bridge as `npm start` runs it, on the fakes and a SQLite file; `output` is everything it logged. */
+async function startProcess(intercom: FakeIntercom, slack: FakeSlack, file: string) {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [join(ROOT, 'src', 'main.ts')], {
+    cwd: join(ROOT, 'test'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_CHANNEL: CHANNEL,
+      SLACK_API_URL: slack.apiUrl,
+      INTERCOM_TOKEN: intercom.token,
+      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
+      INTERCOM_API_URL: intercom.url,
+      DATABASE_URL: `sqlite:${file}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+  });
+  child = proc;
+  const state = { output: '' };
+  proc.stdout?.on('data', (d) => {
+    state.output += String(d);
+  });
+  const exited = once(proc, 'exit').then(([code]) => Number(code));
+  const waitFor = async (text: string) => {
+    for (let i = 0; i < 400 && !state.output.includes(text); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(state.output).toContain(text);
+  };
+  await waitFor('bridge listening');
+  return { proc, port, state, exited, waitFor };
+}
+
+/** What a request to the bridge got: its status, or the reason it never got one (connection refused, reset). */
+async function attempt(request: () => Promise<number>): Promise<number | string> {
+  try {
+    return await request();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? String(error);
+  }
+}
 
 describe('SIGTERM with work in flight', () => {
   it('finishes what it started, keeps the rest, loses and doubles nothing', async () => {
@@ -123,4 +168,51 @@ describe('SIGTERM with work in flight', () => {
       await again.bridge?.stop();
     }
   }, 60_000);
+
+  it('stops accepting at once, while the work in flight still finishes and nothing accepted is lost', async () => {
+    const intercom = await FakeIntercom.start();
+    const slack = await FakeSlack.start();
+    fakes.push(intercom, slack);
+    slack.addChannel({ id: CHANNEL, name: 'support' });
+    intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    // each sync waits 1.5 s on Intercom: the first three are mid-flight when the signal comes
+    intercom.latencyMs = (req) => (req.method === 'GET' && /^\/conversations\/\d+$/.test(req.path) ? 1_500 : 0);
+    // (last updated an hour ago, so the start-up catch-up, which looks back 15 minutes, leaves them to the webhooks)
+    const hourAgo = Math.floor(Date.now() / 1000) - 3600;
+    const [a, b, c, late] = Array.from({ length: 4 }, () =>
+      String(intercom.addConversation({ subject: 'Drain', createdAt: hourAgo }).id),
+    ) as [string, string, string, string];
+    const file = join(mkdtempSync(join(tmpdir(), 'bridge-drain-')), 'bridge.db');
+    const bridge = await startProcess(intercom, slack, file);
+
+    expect(await Promise.all([a, b, c].map((id) => webhook(bridge.port, id)))).toEqual([200, 200, 200]);
+    const fetched = (id: string) => intercom.calls('GET', `/conversations/${id}`).length > 0;
+    for (let i = 0; i < 200 && ![a, b, c].every(fetched); i++) await new Promise((r) => setTimeout(r, 10));
+    expect([a, b, c].every(fetched)).toBe(true);
+
+    bridge.proc.kill('SIGTERM');
+    await bridge.waitFor('shutting down');
+    // draining: a new webhook and the readiness probe are refused, while the process is still finishing its work
+    const refusedWebhook = await attempt(() => webhook(bridge.port, late));
+    const refusedProbe = await attempt(async () => (await fetch(`http://127.0.0.1:${bridge.port}/readyz`)).status);
+    expect(bridge.proc.exitCode).toBeNull();
+    expect(slack.messages.filter((m) => m.threadTs === undefined)).toHaveLength(0);
+    for (const answer of [refusedWebhook, refusedProbe]) {
+      expect(answer === 503 || answer === 'ECONNREFUSED', `answered ${answer}`).toBe(true);
+    }
+
+    expect(await bridge.exited).toBe(0);
+    expect(bridge.state.output).toContain('bridge stopped');
+    // the three in flight finished before the exit: one card each
+    const cards = slack.messages.filter((m) => m.threadTs === undefined);
+    expect(cards).toHaveLength(3);
+    const db = new DatabaseSync(file);
+    const rows = db
+      .prepare("SELECT id, state FROM inbox WHERE topic = 'conversation.user.created' ORDER BY id")
+      .all()
+      .map((r) => `${r.id} ${r.state}`);
+    db.close();
+    expect(rows).toEqual([`notif_${a} done`, `notif_${b} done`, `notif_${c} done`].sort());
+    expect(intercom.calls('GET', `/conversations/${late}`)).toHaveLength(0);
+  }, 30_000);
 });
