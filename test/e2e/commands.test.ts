@@ -336,6 +336,120 @@ describe('note, tag and ticket modals', () => {
     });
   });
 
+  /** `/intercom contacts <email>`, then a click on one of the result's buttons for that contact. */
+  async function clickResult(action: 'contact_note' | 'contact_tag' | 'contact_ticket', email: string) {
+    const { responseUrl } = await h.command(ALICE, `contacts ${email}`);
+    const result = await h.response(idOf(responseUrl));
+    const button = (result.blocks as Array<{ elements?: Array<{ action_id: string; value: string }> }>)
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id?.startsWith(`${action}:`));
+    if (!button) throw new Error(`no ${action} button in the result`);
+    await h.interact({
+      ...blockAction({
+        user: ALICE,
+        actionId: button.action_id,
+        channel: CHANNEL,
+        message: { ts: '1.1', text: '', blocks: result.blocks as unknown[] },
+        value: button.value,
+      }),
+      response_url: responseUrl,
+    });
+    return { responseUrl };
+  }
+
+  it('Add note on a search result: the contact picked, the note written on it as the teammate', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann <Lee>' });
+    const { responseUrl } = await clickResult('contact_note', 'ann@example.com');
+    const view = await h.openedView('contact_note');
+    expect(JSON.stringify(view.blocks)).toContain(
+      `"initial_option":{"text":{"type":"plain_text","text":"Ann <Lee>","emoji":true},"value":"id:${ann.id}"}`,
+    );
+    expect(metadataOf(view)).toMatchObject({ responseUrl, channel: CHANNEL });
+    const answer = await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+      message: { message: { value: 'Wants the annual plan\nCall back Friday' } },
+    });
+    expect(answer).toMatchObject({ status: 200, body: '' });
+    const confirmation = await h.response(idOf(responseUrl), 2);
+    expect(posts(/\/notes$/).map((r) => [r.path, r.body])).toEqual([
+      [`/contacts/${ann.id}/notes`, { body: '<p>Wants the annual plan<br>Call back Friday</p>', admin_id: '991' }],
+    ]);
+    expect(confirmation).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: '✅ Note added to Ann &lt;Lee&gt;.',
+    });
+  });
+
+  it('Create ticket on a search result: the contact picked, the ticket created for that contact id', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const { responseUrl } = await clickResult('contact_ticket', 'ann@example.com');
+    const first = await h.openedView('ticket_create');
+    expect(JSON.stringify(first.blocks)).toContain(`"value":"id:${ann.id}"`);
+    const question = ticketType('Question');
+    const state = picked(`id:${ann.id}`, 'Ann Lee');
+    const view = await chooseType(first, question, state);
+    expect(JSON.stringify(view.blocks)).toContain(`"value":"id:${ann.id}"`);
+    const searches = posts(/^\/contacts\/search$/).length;
+    await h.submit(ALICE, view, {
+      ...state,
+      ticket_type: { ticket_type: { selected_option: { value: question.id } } },
+      [inputNamed(view, 'Title').block_id]: { value: { value: 'Invoice address wrong' } },
+    });
+    const confirmation = await h.response(idOf(responseUrl), 2);
+    expect(posts(/^\/tickets$/).map((r) => r.body)).toEqual([
+      {
+        ticket_type_id: question.id,
+        contacts: [{ id: String(ann.id) }],
+        ticket_attributes: { _default_title_: 'Invoice address wrong' },
+      },
+    ]);
+    // picked by id: no search by email before the ticket
+    expect(posts(/^\/contacts\/search$/)).toHaveLength(searches);
+    expect(String(confirmation.text)).toMatch(
+      /^✅ Ticket #1 \(Question\) created: Invoice address wrong\. https:\/\/app\.intercom\.com\/a\/inbox\/wsp1test\//,
+    );
+  });
+
+  it('tag from the command’s email: prefilled, the new tag created, then the contact tagged with it', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const tagsBefore = h.intercom.tags.length;
+    const { responseUrl } = await h.command(ALICE, 'tag ANN@example.com');
+    const view = await h.openedView('contact_tag');
+    expect(JSON.stringify(view.blocks)).toContain(
+      '"initial_option":{"text":{"type":"plain_text","text":"ann@example.com","emoji":true},"value":"email:ann@example.com"}',
+    );
+    const empty = await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: 'email:ann@example.com' } } },
+      tags: { tags: { selected_options: [] } },
+      new_tag: { new_tag: { value: '  ' } },
+    });
+    expect(JSON.parse(empty.body).errors).toEqual({ tags: 'Pick a tag, or name a new one below.' });
+    expect(posts(/tags$/)).toEqual([]);
+
+    await h.submit(ALICE, view, {
+      contact: { contact: { selected_option: { value: 'email:ann@example.com' } } },
+      tags: { tags: { selected_options: [] } },
+      new_tag: { new_tag: { value: 'Renewal 2026' } },
+    });
+    const confirmation = await h.response(idOf(responseUrl));
+    const renewal = h.intercom.tags.find((t) => t.name === 'Renewal 2026');
+    expect(h.intercom.tags).toHaveLength(tagsBefore + 1);
+    expect(
+      h.intercom.requests
+        .filter((r) => r.method === 'POST' && /tags$|^\/contacts\/search$/.test(r.path))
+        .map((r) => [r.path, r.body]),
+    ).toEqual([
+      [
+        '/contacts/search',
+        { query: { field: 'email', operator: '=', value: 'ann@example.com' }, pagination: { per_page: 1 } },
+      ],
+      ['/tags', { name: 'Renewal 2026' }],
+      [`/contacts/${ann.id}/tags`, { id: String(renewal?.id) }],
+    ]);
+    expect(confirmation.text).toBe('✅ Tagged Ann Lee (ann@example.com): Renewal 2026.');
+  });
+
   it('tag: from a result button, with an existing tag and a new one', async () => {
     const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
     const { responseUrl } = await h.command(ALICE, 'contacts ann@example.com');
@@ -852,7 +966,20 @@ describe('odd input to results and buttons', () => {
   it('answers a failed article search and conversation preview with a sentence', async () => {
     h.intercom.fail({ method: 'GET', path: '/articles/search', status: 401 });
     const articles = await h.command(ALICE, 'articles anything');
-    expect(JSON.stringify(await h.response(idOf(articles.responseUrl)))).toContain('INTERCOM_TOKEN');
+    const answer = JSON.stringify(await h.response(idOf(articles.responseUrl)));
+    expect(answer).toContain(
+      'Intercom refused the bridge’s access token; whoever runs the bot must check INTERCOM_TOKEN.',
+    );
+
+    const c = h.intercom.addConversation({ subject: 'Locked out' });
+    h.intercom.fail({ method: 'GET', path: `/conversations/${c.id}`, status: 403 });
+    const preview = await h.command(ALICE, `conversation ${c.id}`);
+    const refused = await h.response(idOf(preview.responseUrl));
+    expect(refused.response_type).toBe('ephemeral');
+    expect(text(refused)).toContain('Intercom did not allow this (Intercom says: injected fault).');
+    expect(text(refused)).not.toContain('Locked out');
+    expect(text(refused)).not.toMatch(/Error|stack|conversation_post/);
+    expect(h.intercom.calls('GET', `/conversations/${c.id}`).map((r) => r.status)).toEqual([403]);
   });
 });
 
