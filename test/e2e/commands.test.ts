@@ -805,6 +805,19 @@ describe('ticket submissions are answered before Intercom is asked anything', ()
     });
     expect(JSON.parse(answer.body).errors).toEqual({ [required]: 'Required for this ticket type.' });
     expect(h.intercom.requests.slice(since)).toEqual([]);
+
+    // a replica that holds no ticket types (Intercom refused them at start-up) asks for the type again, not Intercom
+    h.intercom.fail({ method: 'GET', path: '/ticket_types', status: 403 });
+    const bare = await secondReplica();
+    const before = h.intercom.requests.length;
+    const lost = await bare.submit(ALICE, view, {
+      ...picked('email:ann@example.com'),
+      ticket_type: { ticket_type: { selected_option: { value: audit.id } } },
+    });
+    expect(JSON.parse(lost.body).errors).toEqual({
+      ticket_type: 'The bridge lost track of this type’s fields: choose another type, then this one again.',
+    });
+    expect(h.intercom.requests.slice(before)).toEqual([]);
   });
 
   it('choosing a type Intercom will not list says so in the modal, and Try again shows its fields', async () => {
