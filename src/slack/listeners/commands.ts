@@ -402,7 +402,8 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
         ? { fields: context.fields, unfillable: context.unfillable ?? [] }
         : cached && ticketFields(cached);
       if (!form) {
-        errors[CONTACT_FIELD.ticketType] = 'The bridge lost track of this type’s fields: choose another type, then this one again.';
+        errors[CONTACT_FIELD.ticketType] =
+          'The bridge lost track of this type’s fields: choose another type, then this one again.';
       } else if (form.unfillable.length > 0) {
         errors[CONTACT_FIELD.ticketType] = unfillableProblem(form.unfillable);
       } else {
