@@ -45,9 +45,11 @@ export function contactOptionValue(contact: { id: string } | { email: string }):
   return 'id' in contact ? `id:${contact.id}` : `email:${contact.email}`;
 }
 
-export function parseContactOption(value: string | undefined): { id: string } | { email: string } | undefined {
-  if (value?.startsWith('id:') && value.length > 3) return { id: value.slice(3) };
-  if (value?.startsWith('email:') && value.includes('@')) return { email: value.slice(6) };
+/** Reads a contact option value back; undefined for anything else (a request is not trusted to send a string). */
+export function parseContactOption(value: unknown): { id: string } | { email: string } | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value.startsWith('id:') && value.length > 3) return { id: value.slice(3) };
+  if (value.startsWith('email:') && value.includes('@')) return { email: value.slice(6) };
   return undefined;
 }
 
@@ -401,12 +403,17 @@ export function readAttributes(
         }
         break;
       }
-      case 'boolean':
-        value = (state?.selected_options ?? []).some((o) => o.value === 'true');
+      // Slack sends an array of options and a string value; a request that does not is read as nothing picked
+      case 'boolean': {
+        const picked: unknown = state?.selected_options;
+        value = Array.isArray(picked) && picked.some((o: { value?: unknown } | null) => o?.value === 'true');
         break;
-      case 'list':
-        value = state?.selected_option?.value;
+      }
+      case 'list': {
+        const picked: unknown = state?.selected_option?.value;
+        value = typeof picked === 'string' ? picked : undefined;
         break;
+      }
       case 'datetime':
         value = typeof state?.selected_date_time === 'number' ? state.selected_date_time : undefined;
         break;
