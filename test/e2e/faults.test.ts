@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
-import { FakeIntercom } from '../support/fake-intercom.ts';
-import { FakeSlack } from '../support/fake-slack.ts';
+import { FakeIntercom, type RecordedRequest } from '../support/fake-intercom.ts';
+import { FakeSlack, type SlackCall } from '../support/fake-slack.ts';
 import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
 
 // Faults: Slack and Intercom failing in bursts, Intercom slower than the client's timeout, and the process
@@ -44,11 +44,19 @@ async function burst(harness: Harness, ids: string[], topic = 'conversation.user
   expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
 }
 
+/** The conversation a Slack call is about, from the message metadata the bridge attaches. */
+function conversationOf(call: SlackCall): string | undefined {
+  const metadata = typeof call.args.metadata === 'string' ? JSON.parse(call.args.metadata) : call.args.metadata;
+  return (metadata as { event_payload?: { conversation_id?: string } } | undefined)?.event_payload?.conversation_id;
+}
+
 describe('Slack failing', () => {
   it('429 with Retry-After and 500s in bursts: every card arrives, once', async () => {
     h = await Harness.start();
     const harness = h;
-    harness.slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 1, times: 5 });
+    // 2 s, twice the inbox's first backoff: a retry that came sooner would show Retry-After was not honoured
+    const retryAfter = 2;
+    harness.slack.fail({ method: 'chat.postMessage', status: 429, retryAfter, times: 5 });
     harness.slack.fail({ method: 'chat.postMessage', status: 500, times: 5 });
     harness.slack.fail({ method: 'chat.update', status: 503, times: 3 });
     const ids = Array.from({ length: 20 }, () =>
@@ -58,7 +66,19 @@ describe('Slack failing', () => {
     await harness.drained(30_000);
     const counts = cardCounts(harness.slack);
     expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
-    expect(harness.slack.callsOf('chat.postMessage').length).toBeGreaterThan(20); // the failures were real
+    const posts = harness.slack.callsOf('chat.postMessage');
+    expect(posts.length).toBeGreaterThan(20); // the failures were real
+
+    // each 429 was waited out end to end: the same conversation's next post came Retry-After later, not sooner
+    const limited = posts.filter((c) => c.status === 429);
+    expect(limited).toHaveLength(5);
+    for (const call of limited) {
+      const id = conversationOf(call);
+      expect(id).toBeDefined();
+      const next = posts.slice(posts.indexOf(call) + 1).find((c) => conversationOf(c) === id);
+      expect(next, `conversation ${id} posted again`).toBeDefined();
+      expect((next?.at ?? 0) - call.at).toBeGreaterThanOrEqual(retryAfter * 1000);
+    }
   }, 40_000);
 });
 
@@ -87,6 +107,28 @@ describe('Intercom failing', () => {
     const statuses = harness.intercom.requests.filter((r) => r.path.startsWith('/conversations/')).map((r) => r.status);
     expect(statuses).toContain(429);
     expect(statuses).toContain(503);
+
+    // the 1 s client timeout fired on both slow answers (2.5 s): the client gave up, said why, and asked again,
+    // each time before the slow answer could have come; the third, prompt answer made the card
+    const reads = harness.intercom.calls('GET', `/conversations/${slow}`);
+    expect(reads.length).toBeGreaterThanOrEqual(3);
+    const [first, second, third] = reads as [RecordedRequest, RecordedRequest, RecordedRequest];
+    expect(second.at - first.at).toBeLessThan(2_500);
+    expect(third.at - second.at).toBeLessThan(2_500);
+    const timeouts = harness.sink
+      .lines()
+      .filter((l) => l.msg === 'retrying Intercom request' && l.path === `/conversations/${slow}`)
+      .map((l) => (l.err as { type?: string; message?: string }) ?? {});
+    expect(timeouts).toHaveLength(2);
+    for (const err of timeouts) {
+      expect(err.type).toBe('IntercomTimeoutError');
+      expect(err.message?.startsWith(`Intercom did not answer GET /conversations/${slow} within 1000 ms`)).toBe(true);
+    }
+    // and the metrics counted them as attempts that got no answer
+    const failed = (await harness.bridge?.metrics.intercomRequests.get())?.values.find(
+      (v) => v.labels.method === 'GET' && v.labels.route === '/conversations/:id' && v.labels.status === 'error',
+    );
+    expect(failed?.value).toBe(2);
   }, 60_000);
 });
 

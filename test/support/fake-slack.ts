@@ -12,6 +12,8 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** The HTTP status of a fault's answer (429, 5xx); unset when the call was answered as usual. */
+  status?: number;
 }
 
 export interface SlackFault {
@@ -193,9 +195,11 @@ export class FakeSlack {
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'], raw, url.searchParams);
-    this.calls.push({ method, args, at: Date.now() });
+    const call: SlackCall = { method, args, at: Date.now() };
+    this.calls.push(call);
 
     const fault = this.#takeFault(method);
+    if (fault?.status) call.status = fault.status;
     if (fault?.status === 429) {
       res.writeHead(429, { 'retry-after': String(fault.retryAfter ?? 1), 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
