@@ -133,11 +133,18 @@ describe('Intercom failing', () => {
 });
 
 describe('SIGKILL in the middle of a burst', () => {
-  it('restarted on the same store, it posts every accepted delivery, and nothing twice', async () => {
+  /**
+   * 40 conversations (20 with a customer reply) accepted by a bridge process that is killed with SIGKILL while
+   * Slack holds posts it has taken but not answered; then a bridge on the same store drains the inbox. With
+   * `blindRecovery`, Slack's history and replies leave out message metadata, so the search that recovers a post
+   * interrupted in that instant finds nothing: what the bridge would do without that recovery.
+   */
+  async function killMidBurst(options: { blindRecovery: boolean }) {
     const intercom = await FakeIntercom.start();
     const slack = await FakeSlack.start();
     fakes.push(intercom, slack);
     slack.addChannel({ id: CHANNEL, name: 'support' });
+    slack.withholdMetadata = options.blindRecovery;
     intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
     // Slack keeps each message but answers late, so the kill lands while posts it has taken are unanswered:
     // exactly the moment after which a naive bridge would post them again
@@ -204,22 +211,45 @@ describe('SIGKILL in the middle of a burst', () => {
     for (let i = 0; i < 400 && slack.messages.length < 10; i++) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await exited;
-    const takenBeforeKill = slack.messages.length;
-    expect(takenBeforeKill).toBeGreaterThan(0);
+    const callsAtKill = slack.calls.length;
+    expect(slack.messages.length).toBeGreaterThan(0);
     expect(cardCounts(slack).size).toBeLessThan(40);
 
     const again = await Harness.attach({ intercom, slack, databaseUrl: `sqlite:${file}` });
     try {
       await again.drained(30_000);
-      const counts = cardCounts(slack);
-      expect(ids.map((id) => counts.get(id))).toEqual(ids.map(() => 1));
-      for (const id of ids.slice(0, 20)) {
-        const card = await again.bridge?.store.getCard(id);
-        const replies = slack.messages.filter((m) => m.threadTs === card?.ts && m.text.includes(`reply to ${id}`));
-        expect(replies).toHaveLength(1);
-      }
     } finally {
       await again.bridge?.stop();
     }
+    const cards = cardCounts(slack);
+    // a conversation's reply as thread lines, in whichever thread
+    const replies = new Map(
+      ids.slice(0, 20).map((id) => [id, slack.messages.filter((m) => m.threadTs && m.text.includes(`reply to ${id}`))]),
+    );
+    // the recovery's searches: only a post interrupted by the kill (its marker still pending) makes one
+    const searches = slack.calls
+      .slice(callsAtKill)
+      .filter((c) => c.method === 'conversations.history' || c.method === 'conversations.replies');
+    return { ids, cards, replies, searches };
+  }
+
+  it('restarted on the same store, it posts every accepted delivery, and nothing twice', async () => {
+    const { ids, cards, replies, searches } = await killMidBurst({ blindRecovery: false });
+    expect(ids.map((id) => cards.get(id))).toEqual(ids.map(() => 1));
+    for (const [id, lines] of replies) expect(lines, id).toHaveLength(1);
+    // and not because the kill missed the instant that matters: the restarted bridge had an interrupted post
+    expect(searches.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the same kill with the recovery blinded doubles what Slack took in that instant (and loses nothing)', async () => {
+    const { ids, cards, replies, searches } = await killMidBurst({ blindRecovery: true });
+    expect(searches.length).toBeGreaterThan(0);
+    expect(ids.every((id) => (cards.get(id) ?? 0) >= 1)).toBe(true);
+    for (const [id, lines] of replies) expect(lines.length, id).toBeGreaterThanOrEqual(1);
+    const doubled = [
+      ...[...cards.values()].filter((n) => n > 1),
+      ...[...replies.values()].filter((lines) => lines.length > 1),
+    ];
+    expect(doubled.length).toBeGreaterThan(0);
   }, 60_000);
 });

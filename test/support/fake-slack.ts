@@ -60,6 +60,8 @@ export class FakeSlack {
   readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
   /** Milliseconds before answering a method (after it took effect); 0 by default. */
   latencyMs: (method: string) => number = () => 0;
+  /** History and replies leave out message metadata even when asked for it: nothing can be found by it. */
+  withholdMetadata = false;
   /** The bot token's scopes, as the x-oauth-scopes header reports them (the manifest's, unless a test says not). */
   grantedScopes: string[] = [
     'chat:write',
@@ -223,7 +225,7 @@ export class FakeSlack {
 
   /** A message as history and replies return it; metadata only when asked for, as Slack does. */
   #shown(m: PostedMessage, args: Record<string, unknown>) {
-    const withMetadata = String(args.include_all_metadata) === 'true' && m.metadata;
+    const withMetadata = !this.withholdMetadata && String(args.include_all_metadata) === 'true' && m.metadata;
     return {
       type: 'message',
       ts: m.ts,
