@@ -299,7 +299,7 @@ export function ticketModal(
     blocks.push({
       type: 'section',
       block_id: 'ticket_type_problem',
-      text: { type: 'mrkdwn', text: `⚠️ ${escapeMrkdwn(problem.text)}` },
+      text: { type: 'mrkdwn', text: truncate(`⚠️ ${escapeMrkdwn(problem.text)}`, 3000) },
       ...(problem.retryTypeId
         ? {
             accessory: {
@@ -317,7 +317,8 @@ export function ticketModal(
     if (form.unfillable.length > 0) {
       blocks.push({
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `⚠️ ${escapeMrkdwn(unfillableProblem(form.unfillable))}` }],
+        // the names come from Intercom: many, or long, would pass Slack's 3,000 characters
+        elements: [{ type: 'mrkdwn', text: truncate(`⚠️ ${escapeMrkdwn(unfillableProblem(form.unfillable))}`, 3000) }],
       });
     }
     blocks.push(...form.blocks);
