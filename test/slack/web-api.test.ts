@@ -42,7 +42,7 @@ async function rawSlack(answer: { status: number; headers?: Record<string, strin
   await new Promise((resolve) => raw?.once('listening', resolve));
   const { port } = raw.address() as AddressInfo;
   web = new SlackWebApi(TOKEN, { apiUrl: `http://127.0.0.1:${port}/api/` });
-  return { web, seen };
+  return { web, seen, port };
 }
 
 describe('SlackWebApi', () => {
@@ -108,8 +108,8 @@ describe('SlackWebApi', () => {
   });
 
   it('turns no answer into SlackRequestError keeping the cause, and never names the token', async () => {
-    const { web: closedOver } = await rawSlack({ status: 200, body: '{"ok":true}' });
-    const { port } = raw?.address() as AddressInfo;
+    // a port that answered a moment ago and now refuses
+    const { web: closedOver, port } = await rawSlack({ status: 200, body: '{"ok":true}' });
     await closedOver.close();
     await new Promise((resolve) => raw?.close(resolve));
     raw = undefined;
