@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLACK_REQUEST_FAILED } from '../../src/app.ts';
+import { SLACK_REQUEST_FAILED } from '../../src/slack/errors.ts';
 import { CONVERSATION_TOPICS } from '../../src/bridge/conversation-sync.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import type { FakeIntercom } from '../support/fake-intercom.ts';

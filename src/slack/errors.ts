@@ -1,0 +1,95 @@
+import { type AckFn, type AnyMiddlewareArgs, type App, type CodedError, type Context, ErrorCode } from '@slack/bolt';
+import type { SlackPort } from '../bridge/ports.ts';
+import type { Logger } from '../logger.ts';
+
+/** Said when a listener failed before answering: it had not called Intercom yet (every listener acks first). */
+export const SLACK_REQUEST_FAILED =
+  'Something went wrong in the bridge before it did anything, so nothing was changed. Try again; if it keeps ' +
+  'happening, tell whoever runs the bot.';
+
+const ACK = 'bridgeAck';
+
+/**
+ * Bolt's global error handler. Without it, an error a listener throws before ack() reaches Slack as a bare 500
+ * (a warning icon on a button, "trouble connecting" in a modal). Every error is logged here once, naming the
+ * request (its kind, action or callback id and user, never its text or tokens). A request not yet answered is
+ * answered here: the modal's first field shows the apology (what was typed stays), a command answers it
+ * ephemerally, a click is acknowledged and the clicker told ephemerally, options come back empty. An error after
+ * the answer is only logged; a failed authorization is left to Bolt (401, so Slack retries events).
+ */
+export function handleSlackErrors(app: App, options: { slack: SlackPort; logger: Logger; answer: boolean }): void {
+  const { slack, logger } = options;
+  // the first middleware of every request keeps its ack() where the error handler can reach it
+  app.use(async (args) => {
+    const { ack } = args as { ack?: AckFn<unknown> };
+    if (ack) args.context[ACK] = ack;
+    await args.next();
+  });
+  type ErrorArgs = { error: CodedError; body: AnyMiddlewareArgs['body']; context: Context | undefined };
+  app.error(async ({ error, body, context }: ErrorArgs) => {
+    const request = describeSlackRequest(body);
+    if (error.code === ErrorCode.AuthorizationError) {
+      logger.error({ err: error, ...request }, 'Slack request refused: the bot token could not be checked');
+      throw error;
+    }
+    const ack = context?.[ACK] as AckFn<unknown> | undefined;
+    let answered = false;
+    if (ack && options.answer) {
+      try {
+        await ack(answerFor(body));
+        answered = true;
+      } catch (ackError) {
+        // answered already (Bolt refuses a second ack) — the usual case: the listener failed after its ack()
+        if ((ackError as { code?: string }).code !== ErrorCode.ReceiverMultipleAckError) {
+          logger.warn({ err: ackError, ...request }, 'could not answer a failed Slack request');
+        }
+      }
+    }
+    logger.error(
+      { err: error, ...request, answered },
+      answered ? 'Slack request failed before it was answered: answered with an apology' : 'Slack request failed',
+    );
+    if (answered && request.kind === 'block_actions' && request.channel && request.user) {
+      await slack.tellUser({ channel: request.channel, user: request.user }, SLACK_REQUEST_FAILED).catch((e) => {
+        logger.warn({ err: e }, 'could not tell the user their click failed');
+      });
+    }
+  });
+}
+
+type LooseBody = {
+  type?: string;
+  command?: string;
+  callback_id?: string;
+  user?: string | { id?: string };
+  user_id?: string;
+  channel?: { id?: string };
+  channel_id?: string;
+  actions?: Array<{ action_id?: string }>;
+  action_id?: string;
+  view?: { callback_id?: string; blocks?: Array<{ type?: string; block_id?: string }> };
+  event?: { type?: string; user?: string; channel?: string };
+};
+
+/** What identifies a Slack request in a log line: no message text, no response_url, no token. */
+function describeSlackRequest(body: AnyMiddlewareArgs['body']) {
+  const b = body as LooseBody;
+  const kind = b.command ? 'slash_command' : (b.type ?? 'unknown');
+  const id =
+    b.command ?? b.actions?.[0]?.action_id ?? b.action_id ?? b.view?.callback_id ?? b.callback_id ?? b.event?.type;
+  const user = typeof b.user === 'string' ? b.user : (b.user?.id ?? b.user_id ?? b.event?.user);
+  const channel = b.channel?.id ?? b.channel_id ?? b.event?.channel;
+  return { kind, id, user, channel };
+}
+
+/** The answer a failed request gets, by its kind. */
+function answerFor(body: AnyMiddlewareArgs['body']): unknown {
+  const b = body as LooseBody;
+  if (b.command) return { response_type: 'ephemeral', text: SLACK_REQUEST_FAILED };
+  if (b.type === 'block_suggestion') return { options: [] };
+  if (b.type === 'view_submission') {
+    const field = b.view?.blocks?.find((block) => block.type === 'input' && block.block_id)?.block_id;
+    if (field) return { response_action: 'errors', errors: { [field]: SLACK_REQUEST_FAILED } };
+  }
+  return undefined;
+}
