@@ -7,7 +7,9 @@ import {
   blockSuggestion,
   globalShortcut,
   messageShortcut,
+  type SlackAnswer,
   viewAction,
+  viewSubmission,
 } from '../support/slack-requests.ts';
 
 // `/intercom` over real HTTP: signed slash commands, button clicks, options, shortcuts and submissions into the
@@ -114,6 +116,22 @@ async function chooseType(
     return updated;
   });
 }
+
+/** Submits `view` with `state` in place of Slack's `{ values: {…} }` (undefined: no state at all). */
+function submitState(user: string, view: Record<string, unknown>, state: unknown): Promise<SlackAnswer> {
+  const payload = viewSubmission(user, view, {});
+  return h.interact({ ...payload, view: { ...payload.view, state } });
+}
+
+/** States Slack never sends, but a request is not trusted to leave out: none, null, no values, null values. */
+const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
+
+/** Error-level log lines since line `from` (a listener that threw is one, with the global handler's apology). */
+const errorLines = (from: number) =>
+  h.sink
+    .lines()
+    .slice(from)
+    .filter((l) => Number(l.level) >= 50);
 
 type InputBlock = { type: string; block_id?: string; label?: { text: string }; element?: { initial_value?: string } };
 const inputNamed = (view: Record<string, unknown>, label: string) => {
@@ -325,6 +343,37 @@ describe('note, tag and ticket modals', () => {
       response_type: 'ephemeral',
       text: '✅ Note added to Ann Lee (ann@example.com).',
     });
+  });
+
+  it('reads a submission without input state as nothing entered: errors on its fields, no apology, no error', async () => {
+    const expected = {
+      contact_note: { contact: 'Pick the contact.', message: 'Write the note first.' },
+      contact_tag: { contact: 'Pick the contact.', tags: 'Pick a tag, or name a new one below.' },
+      ticket_create: { contact: 'Pick the contact.', ticket_type: 'Choose a ticket type.' },
+    };
+    const linesBefore = h.sink.lines().length;
+    const { responseUrl } = await h.command(ALICE, 'note ann@example.com');
+    const views = { contact_note: await h.openedView('contact_note') } as Record<string, Record<string, unknown>>;
+    await h.command(ALICE, 'tag ann@example.com');
+    views.contact_tag = await h.openedView('contact_tag');
+    await h.command(ALICE, 'ticket ann@example.com');
+    views.ticket_create = await h.openedView('ticket_create');
+    const messagesBefore = h.slack.messages.length;
+    for (const [callback, errors] of Object.entries(expected)) {
+      for (const state of NO_STATE) {
+        const answer = await submitState(ALICE, views[callback] ?? {}, state);
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body), `${callback}, state ${JSON.stringify(state)}`).toEqual({
+          response_action: 'errors',
+          errors,
+        });
+      }
+    }
+    // nothing written, nobody told anything
+    expect(h.intercom.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/search'))).toEqual([]);
+    expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
+    expect(h.slack.messages.slice(messagesBefore)).toEqual([]);
+    expect(errorLines(linesBefore)).toEqual([]);
   });
 
   it('refuses a Slack user with no Intercom teammate before they type anything', async () => {

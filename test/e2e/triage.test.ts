@@ -3,7 +3,7 @@ import { snoozeChoices } from '../../src/bridge/snooze.ts';
 import type { FakeIntercom, RecordedRequest } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, Harness } from '../support/harness.ts';
-import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts';
+import { blockSuggestion, type SlackAnswer, viewSubmission } from '../support/slack-requests.ts';
 
 // Button-driven triage over real HTTP: signed Slack requests into the running bridge, the fake Intercom
 // recording every write, the fake Slack holding cards, threads, modals, ephemerals and reactions.
@@ -55,6 +55,22 @@ async function cardOf(id: string) {
 
 const buttonsOf = (blocks: unknown[]) =>
   (blocks.at(-1) as { elements: Array<{ text: { text: string } }> }).elements.map((e) => e.text.text);
+
+/** Submits `view` with `state` in place of Slack's `{ values: {…} }` (undefined: no state at all). */
+function submitState(user: string, view: Record<string, unknown>, state: unknown): Promise<SlackAnswer> {
+  const payload = viewSubmission(user, view, {});
+  return h.interact({ ...payload, view: { ...payload.view, state } });
+}
+
+/** States Slack never sends, but a request is not trusted to leave out: none, null, no values, null values. */
+const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
+
+/** Error-level log lines since line `from` (a listener that threw is one, with the global handler's apology). */
+const errorLines = (from: number) =>
+  h.sink
+    .lines()
+    .slice(from)
+    .filter((l) => Number(l.level) >= 50);
 
 /** Sends the echo webhook Intercom sends for a change made through the API, and waits for it to be handled. */
 async function echo(topic: string, id: string) {
@@ -304,6 +320,34 @@ describe('modals', () => {
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body).errors).toEqual({ message: 'Write the reply first.' });
     }
+  });
+
+  it('reads a submission without input state as nothing entered: errors on its fields, no apology, no error', async () => {
+    const id = await conversationWithCard();
+    const expected = {
+      reply: { message: 'Write the reply first.' },
+      note: { message: 'Write the note first.' },
+      assign: { assignee: 'Pick someone, a team or nobody.' },
+      tag: { tags: 'Pick a tag, or name a new one below.' },
+    };
+    const linesBefore = h.sink.lines().length;
+    const before = writes().length;
+    for (const [kind, errors] of Object.entries(expected)) {
+      await h.click(ALICE, id, kind);
+      const view = await h.openedView(`triage_${kind}`);
+      for (const state of NO_STATE) {
+        const answer = await submitState(ALICE, view, state);
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body), `${kind}, state ${JSON.stringify(state)}`).toEqual({
+          response_action: 'errors',
+          errors,
+        });
+      }
+    }
+    await h.drained();
+    expect(writes()).toHaveLength(before);
+    expect(h.slack.ephemerals).toEqual([]);
+    expect(errorLines(linesBefore)).toEqual([]);
   });
 
   it('gives a failed reply back to its writer, so nothing typed is lost', async () => {

@@ -40,6 +40,7 @@ import {
 import { helpText, parseCommand } from '../commands/grammar.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
 import { withinBudget } from './scheduling.ts';
+import { viewValues } from './triage.ts';
 
 export interface CommandListenerDeps {
   lookup: Lookup;
@@ -138,7 +139,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   /** Redraws the ticket modal with this type's fields, or with a sentence saying why Intercom did not give them. */
   async function showTicketType(client: App['client'], view: ViewOutput, typeId: string) {
     const context = await resolveSource(readContext(view.private_metadata) ?? {});
-    const picked = view.state.values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option;
+    const picked = viewValues(view)[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option;
     const contact = picked ? { text: picked.text.text, value: picked.value } : undefined;
     let type: TicketType | undefined;
     let problem: { text: string; retryTypeId?: string } | undefined;
@@ -348,8 +349,9 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   });
 
   app.view(CONTACT_CALLBACK.note, async ({ ack, view, body }) => {
-    const contact = pickedContact(view.state.values);
-    const text = textOf(view.state.values[FIELD.message]?.[FIELD.message]?.value);
+    const values = viewValues(view);
+    const contact = pickedContact(values);
+    const text = textOf(values[FIELD.message]?.[FIELD.message]?.value);
     const errors: Record<string, string> = {};
     if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
     if (!text) errors[FIELD.message] = 'Write the note first.';
@@ -368,7 +370,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   });
 
   app.view(CONTACT_CALLBACK.tag, async ({ ack, view, body }) => {
-    const values = view.state.values;
+    const values = viewValues(view);
     const contact = pickedContact(values);
     const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
     const newTag = textOf(values[FIELD.newTag]?.[FIELD.newTag]?.value) || undefined;
@@ -386,7 +388,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   // checked only against what the modal carries (or the bridge already holds): Slack wants its answer within 3 s,
   // and nothing may wait on Intercom before it
   app.view(CONTACT_CALLBACK.ticket, async ({ ack, view, body }) => {
-    const values = view.state.values;
+    const values = viewValues(view);
     const context = readContext(view.private_metadata) ?? {};
     const contact = pickedContact(values);
     const typeId = values[CONTACT_FIELD.ticketType]?.[CONTACT_FIELD.ticketType]?.selected_option?.value;

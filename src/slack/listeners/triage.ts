@@ -112,7 +112,7 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
 
   for (const kind of ['reply', 'note'] as const) {
     app.view(CALLBACK[kind], async ({ ack, view, body }) => {
-      const text = inputValue(view.state.values, FIELD.message)?.trim() ?? '';
+      const text = inputValue(viewValues(view), FIELD.message)?.trim() ?? '';
       if (!text) {
         await ack({ response_action: 'errors', errors: { [FIELD.message]: `Write the ${kind} first.` } });
         return;
@@ -129,7 +129,7 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   }
 
   app.view(CALLBACK.assign, async ({ ack, view, body }) => {
-    const to = parseAssignee(view.state.values[FIELD.assignee]?.[FIELD.assignee]?.selected_option?.value);
+    const to = parseAssignee(viewValues(view)[FIELD.assignee]?.[FIELD.assignee]?.selected_option?.value);
     if (!to) {
       await ack({ response_action: 'errors', errors: { [FIELD.assignee]: 'Pick someone, a team or nobody.' } });
       return;
@@ -138,7 +138,7 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   });
 
   app.view(CALLBACK.snooze, async ({ ack, view, body }) => {
-    const values = view.state.values;
+    const values = viewValues(view);
     const choice = values[FIELD.when]?.[FIELD.when]?.selected_option?.value ?? 'hour';
     const at = values[FIELD.at]?.[FIELD.at]?.selected_date_time;
     let until: number | undefined;
@@ -165,7 +165,7 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   });
 
   app.view(CALLBACK.tag, async ({ ack, view, body }) => {
-    const values = view.state.values;
+    const values = viewValues(view);
     const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
     const newTagName = inputValue(values, FIELD.newTag)?.trim() || undefined;
     if (tagIds.length === 0 && !newTagName) {
@@ -275,9 +275,19 @@ function cardTitle(message: BlockAction['message']): string | undefined {
   return header?.text?.text;
 }
 
+/**
+ * A submitted modal's inputs (`{ block: { action: state } }`). Slack always sends `view.state.values` as an object,
+ * but a request is not trusted to: anything else reads as nothing entered, so each handler blames its own fields.
+ * The `/intercom` modals read their state through this too.
+ */
+export function viewValues(view: { state?: { values?: unknown } | null }): ViewState {
+  const values = view.state?.values;
+  return typeof values === 'object' && values !== null ? (values as ViewState) : {};
+}
+
 /** A text input's value: Slack always sends a string, but a request is not trusted to. */
 function inputValue(values: ViewState, field: string): string | undefined {
-  const value: unknown = values?.[field]?.[field]?.value;
+  const value: unknown = values[field]?.[field]?.value;
   return typeof value === 'string' ? value : undefined;
 }
 
