@@ -532,6 +532,38 @@ describe('note, tag and ticket modals', () => {
     expect(confirmation.text).toBe('✅ Tagged Ann Lee: VIP, churn-risk.');
   });
 
+  it('tag: a tag select holding anything but options with string values is refused on the field; nothing sent', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const vip = String(h.intercom.tags.find((t) => t.name === 'VIP')?.id);
+    const { responseUrl } = await h.command(ALICE, 'tag ann@example.com');
+    const view = await h.openedView('contact_tag');
+    const linesBefore = h.sink.lines().length;
+    const unreadable = [
+      vip,
+      { value: vip },
+      [null],
+      [{ value: vip }, null],
+      [{ value: 5 }],
+      [{ value: vip }, {}],
+      ['x'],
+    ];
+    for (const selected of unreadable) {
+      const answer = await h.submit(ALICE, view, {
+        contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+        tags: { tags: { type: 'multi_external_select', selected_options: selected } },
+        new_tag: { new_tag: { type: 'plain_text_input', value: 'refund' } },
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body), JSON.stringify(selected)).toEqual({
+        response_action: 'errors',
+        errors: { tags: 'The tags picked could not be read; pick them again.' },
+      });
+    }
+    expect(posts(/tags$/)).toEqual([]);
+    expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
+    expect(errorLines(linesBefore)).toEqual([]);
+  });
+
   it('ticket: types without archived ones, the chosen type’s fields, required ones enforced, then POST /tickets', async () => {
     const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
     const { responseUrl } = await h.command(ALICE, 'ticket ann@example.com');

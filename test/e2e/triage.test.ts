@@ -586,6 +586,41 @@ describe('modals', () => {
   });
 });
 
+describe('the tag modal refuses a tag select that does not hold options', () => {
+  it('errors on the field for anything but options with string values, even with a new tag named; nothing sent', async () => {
+    const id = await conversationWithCard();
+    const vip = String(h.intercom.tags.find((t) => t.name === 'VIP')?.id);
+    await h.click(ALICE, id, 'tag');
+    const view = await h.openedView('triage_tag');
+    const linesBefore = h.sink.lines().length;
+    const before = writes().length;
+    const unreadable = [
+      vip,
+      { value: vip },
+      [null],
+      [{ value: vip }, null],
+      [{ value: 5 }],
+      [{ value: vip }, {}],
+      ['x'],
+    ];
+    for (const selected of unreadable) {
+      const answer = await h.submit(ALICE, view, {
+        tags: { tags: { type: 'multi_external_select', selected_options: selected } },
+        new_tag: { new_tag: { type: 'plain_text_input', value: 'refund' } },
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body), JSON.stringify(selected)).toEqual({
+        response_action: 'errors',
+        errors: { tags: 'The tags picked could not be read; pick them again.' },
+      });
+    }
+    await h.drained();
+    expect(writes()).toHaveLength(before);
+    expect(h.slack.ephemerals).toEqual([]);
+    expect(errorLines(linesBefore)).toEqual([]);
+  });
+});
+
 describe('thread messages', () => {
   const reply = (card: { channel: string; ts: string }, fields: Record<string, unknown>) => ({
     type: 'message',

@@ -40,7 +40,7 @@ import {
 import { helpText, parseCommand } from '../commands/grammar.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
 import { withinBudget } from './scheduling.ts';
-import { viewValues } from './triage.ts';
+import { pickedTagIds, UNREADABLE_TAGS, viewValues } from './triage.ts';
 
 export interface CommandListenerDeps {
   lookup: Lookup;
@@ -372,12 +372,13 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   app.view(CONTACT_CALLBACK.tag, async ({ ack, view, body }) => {
     const values = viewValues(view);
     const contact = pickedContact(values);
-    const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
+    const tagIds = pickedTagIds(values);
     const newTag = textOf(values[FIELD.newTag]?.[FIELD.newTag]?.value) || undefined;
     const errors: Record<string, string> = {};
     if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
-    if (tagIds.length === 0 && !newTag) errors[FIELD.tags] = 'Pick a tag, or name a new one below.';
-    if (!contact || Object.keys(errors).length > 0) {
+    if (!tagIds) errors[FIELD.tags] = UNREADABLE_TAGS;
+    else if (tagIds.length === 0 && !newTag) errors[FIELD.tags] = 'Pick a tag, or name a new one below.';
+    if (!contact || !tagIds || Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
     }

@@ -166,8 +166,12 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
 
   app.view(CALLBACK.tag, async ({ ack, view, body }) => {
     const values = viewValues(view);
-    const tagIds = (values[FIELD.tags]?.[FIELD.tags]?.selected_options ?? []).map((o) => o.value);
+    const tagIds = pickedTagIds(values);
     const newTagName = inputValue(values, FIELD.newTag)?.trim() || undefined;
+    if (!tagIds) {
+      await ack({ response_action: 'errors', errors: { [FIELD.tags]: UNREADABLE_TAGS } });
+      return;
+    }
     if (tagIds.length === 0 && !newTagName) {
       await ack({ response_action: 'errors', errors: { [FIELD.tags]: 'Pick a tag, or name a new one below.' } });
       return;
@@ -283,6 +287,28 @@ function cardTitle(message: BlockAction['message']): string | undefined {
 export function viewValues(view: { state?: { values?: unknown } | null }): ViewState {
   const values = view.state?.values;
   return typeof values === 'object' && values !== null ? (values as ViewState) : {};
+}
+
+/** What a tag modal says when its tag select holds something other than options. */
+export const UNREADABLE_TAGS = 'The tags picked could not be read; pick them again.';
+
+/**
+ * The tag ids picked in a tag modal (conversation or contact): Slack sends `selected_options` as an array of options
+ * with string values (none picked: empty, or absent). Anything else gives undefined, to be refused on the field,
+ * so that nothing but a string reaches Intercom as a tag id.
+ */
+export function pickedTagIds(values: ViewState): string[] | undefined {
+  const picked: unknown = values[FIELD.tags]?.[FIELD.tags]?.selected_options;
+  if (picked === undefined || picked === null) return [];
+  if (!Array.isArray(picked)) return undefined;
+  const ids: string[] = [];
+  for (const option of picked as unknown[]) {
+    const value: unknown =
+      typeof option === 'object' && option !== null ? (option as { value?: unknown }).value : undefined;
+    if (typeof value !== 'string' || value === '') return undefined;
+    ids.push(value);
+  }
+  return ids;
 }
 
 /** A text input's value: Slack always sends a string, but a request is not trusted to. */
