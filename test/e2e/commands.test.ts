@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeIntercom } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
@@ -808,6 +809,74 @@ describe('note, tag and ticket modals', () => {
     await h.eventually(() =>
       expect(h.slack.messages.find((m) => m.channel === ALICE)?.text).toMatch(/^✅ Ticket #1 \(Question\) created\./),
     );
+  });
+});
+
+describe('confirmations when the response URL does not take them', () => {
+  /** A port on 127.0.0.1 that was listening a moment ago and now refuses connections. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it('a response URL that cannot be reached at all (refused, not a URL): the confirmation comes as a DM', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    await h.command(ALICE, 'note ann@example.com');
+    const view = await h.openedView('contact_note');
+    const unreachable = [`http://127.0.0.1:${await closedPort()}/response/x`, 'not a url'];
+    for (const [i, responseUrl] of unreachable.entries()) {
+      await h.submit(
+        ALICE,
+        { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
+        {
+          contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+          message: { message: { value: `Note ${i}` } },
+        },
+      );
+      await h.eventually(() =>
+        expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(i + 1),
+      );
+    }
+    expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toEqual([
+      '✅ Note added to Ann Lee.',
+      '✅ Note added to Ann Lee.',
+    ]);
+    expect(posts(/\/notes$/).map((r) => r.body)).toEqual([
+      { body: '<p>Note 0</p>', admin_id: '991' },
+      { body: '<p>Note 1</p>', admin_id: '991' },
+    ]);
+    const fellBack = h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'));
+    expect(fellBack.map((l) => l.reason)).toEqual(['ECONNREFUSED', 'ERR_INVALID_URL']);
+    // the URL is a credential of sorts (anyone holding it can post to the person): it stays out of the logs
+    expect(h.sink.text()).not.toContain('not a url');
+    expect(h.sink.text()).not.toContain('could not tell the user how their request went');
+  });
+
+  it('a response URL that answers an error: the confirmation comes as a DM too', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    await h.command(ALICE, 'note ann@example.com');
+    const view = await h.openedView('contact_note');
+    const responseUrl = `${h.slack.url}/api/no.such.response`;
+    h.slack.fail({ method: 'no.such.response', status: 500 });
+    await h.submit(
+      ALICE,
+      { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
+      {
+        contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+        message: { message: { value: 'Noted' } },
+      },
+    );
+    await h.eventually(() =>
+      expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toEqual([
+        '✅ Note added to Ann Lee.',
+      ]),
+    );
+    expect(h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'))).toEqual([
+      expect.objectContaining({ status: 500 }),
+    ]);
   });
 });
 

@@ -428,24 +428,40 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     await confirm(view.private_metadata, body.user.id, result);
   });
 
-  /** Tells the submitter how it went: through the response URL it was opened from, else in a direct message. */
+  /**
+   * Tells the submitter how it went: through the response URL it was opened from, else (none, or it did not take
+   * the message for any reason) in a direct message.
+   */
   async function confirm(metadata: string, user: string, result: ActionResult, typed?: string) {
     const keep = !result.ok && typed ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeMrkdwn(typed)}` : '';
     const text = `${result.ok ? '✅' : '⚠️'} ${escapeMrkdwn(result.message)}${keep}`;
-    const context = readContext(metadata);
+    const responseUrl = readContext(metadata)?.responseUrl;
+    if (responseUrl && (await postToResponseUrl(responseUrl, text))) return;
     try {
-      if (context?.responseUrl) {
-        const res = await fetch(context.responseUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
-        });
-        if (res.ok) return;
-      }
       await deps.slack.dm(user, text);
     } catch (error) {
       logger.warn({ err: error }, 'could not tell the user how their request went');
     }
+  }
+
+  /** Posts an ephemeral message to a response URL; false when it did not arrive (an error status, or no answer). */
+  async function postToResponseUrl(responseUrl: string, text: string): Promise<boolean> {
+    let failure: Record<string, unknown>;
+    try {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return true;
+      failure = { status: res.status };
+    } catch (error) {
+      // not the error itself: its message can quote the URL, which lets anyone post to the person for a while
+      failure = { reason: errorCode(error) };
+    }
+    logger.info(failure, 'the response URL did not take the confirmation: sending it as a direct message');
+    return false;
   }
 }
 
@@ -481,6 +497,13 @@ function typeLoadProblem(error: unknown): string {
     return 'Intercom did not allow the bridge to read ticket types, so this type’s fields could not be loaded.';
   }
   return 'Intercom did not send this type’s fields just now. Try again in a moment.';
+}
+
+/** What kind of failure a fetch threw (`ECONNREFUSED`, `ERR_INVALID_URL`…), without its message. */
+function errorCode(error: unknown): string {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'unknown';
 }
 
 /** A text input's value: Slack always sends a string, but a request is not trusted to. */
