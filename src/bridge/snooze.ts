@@ -151,3 +151,21 @@ export function snoozeChoices(nowMs: number, timeZone: string | undefined): Snoo
     timeZone: zone,
   };
 }
+
+/** A snooze time picked in the modal must be more than this far ahead, so it is not past when Intercom gets it. */
+export const MIN_SNOOZE_AHEAD_S = 60;
+/** …and at most this far (365 days): Intercom takes any time, but one further ahead is a slip of the picker. */
+export const MAX_SNOOZE_AHEAD_S = 365 * 86_400;
+
+/**
+ * A snooze time picked in the modal (UNIX seconds, as Slack's datetimepicker sends it) checked at `nowMs`: the
+ * time to snooze until, or a sentence for the field saying why not (no time, not more than a minute ahead, or more
+ * than 365 days ahead).
+ */
+export function checkSnoozeTime(at: unknown, nowMs: number): { until: number } | { problem: string } {
+  if (typeof at !== 'number' || !Number.isFinite(at)) return { problem: 'Pick the date and time to snooze until.' };
+  const aheadMs = at * 1000 - nowMs;
+  if (aheadMs <= MIN_SNOOZE_AHEAD_S * 1000) return { problem: 'Pick a time in the future.' };
+  if (aheadMs > MAX_SNOOZE_AHEAD_S * 1000) return { problem: 'Pick a time within a year from now.' };
+  return { until: Math.floor(at) };
+}

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { localDateParts, snoozeChoices, zonedTimeToEpochMs } from '../../src/bridge/snooze.ts';
+import {
+  checkSnoozeTime,
+  localDateParts,
+  MAX_SNOOZE_AHEAD_S,
+  snoozeChoices,
+  zonedTimeToEpochMs,
+} from '../../src/bridge/snooze.ts';
 
 const ms = (iso: string): number => Date.parse(iso);
 const sec = (iso: string): number => Date.parse(iso) / 1000;
@@ -221,5 +227,66 @@ describe('localDateParts', () => {
 
   it('throws RangeError for an unknown zone', () => {
     expect(() => localDateParts(0, 'Mars/Olympus')).toThrow(RangeError);
+  });
+});
+
+describe('checkSnoozeTime', () => {
+  const now = ms('2026-11-25T15:00:00.500Z');
+  const at = (aheadS: number) => sec('2026-11-25T15:00:00Z') + aheadS;
+  const DAY = 86_400;
+
+  it('takes a time more than a minute and at most 365 days ahead', () => {
+    expect(checkSnoozeTime(at(61), now)).toEqual({ until: at(61) });
+    expect(checkSnoozeTime(at(3 * DAY), now)).toEqual({ until: at(3 * DAY) });
+    expect(checkSnoozeTime(at(365 * DAY), now)).toEqual({ until: at(365 * DAY) });
+    expect(checkSnoozeTime(at(DAY) + 0.75, now)).toEqual({ until: at(DAY) }); // whole seconds for Intercom
+  });
+
+  it.each([
+    ['a minute ahead', at(60)],
+    ['now', at(0)],
+    ['yesterday', at(-DAY)],
+    ['the epoch', 0],
+    ['negative', -1e9],
+  ])('refuses %s as not in the future', (_, time) => {
+    expect(checkSnoozeTime(time, now)).toEqual({ problem: 'Pick a time in the future.' });
+  });
+
+  it.each([
+    ['365 days and a second ahead', at(365 * DAY + 1)],
+    ['two years ahead', at(2 * 365 * DAY)],
+    ['year 2100', 4_102_444_800],
+    ['1e300', 1e300],
+    ['the largest safe integer', Number.MAX_SAFE_INTEGER],
+  ])('refuses %s as too far ahead', (_, time) => {
+    expect(checkSnoozeTime(time, now)).toEqual({ problem: 'Pick a time within a year from now.' });
+  });
+
+  it.each([[null], [undefined], [String(at(DAY))], [Number.NaN], [Number.POSITIVE_INFINITY], [{}], [[at(DAY)]]])(
+    'refuses %j as no time picked',
+    (time) => {
+      expect(checkSnoozeTime(time, now)).toEqual({ problem: 'Pick the date and time to snooze until.' });
+    },
+  );
+
+  it('takes exactly the numbers whose instant lies in (now + 60 s, now + 365 days], as whole seconds', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double(),
+          fc.integer({ min: -2 * 365 * DAY, max: 2 * 365 * DAY }).map((d) => now / 1000 + d),
+        ),
+        (time) => {
+          const result = checkSnoozeTime(time, now);
+          const ahead = time * 1000 - now;
+          const inRange = ahead > 60_000 && ahead <= MAX_SNOOZE_AHEAD_S * 1000;
+          expect('until' in result).toBe(inRange);
+          if ('until' in result) {
+            expect(result.until).toBe(Math.floor(time));
+            expect(Number.isSafeInteger(result.until)).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });

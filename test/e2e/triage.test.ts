@@ -459,6 +459,55 @@ describe('modals', () => {
     await h.eventually(() => expect(lastBody(/\/parts$/)?.snoozed_until).toBe(chosen));
   });
 
+  it('Snooze: an unknown option, or a custom time past, absurd or over a year ahead, is refused on its field', async () => {
+    const id = await conversationWithCard();
+    await h.click(ALICE, id, 'snooze');
+    const view = await h.openedView('triage_snooze');
+    const snoozes = () => h.intercom.requests.filter((r) => r.path === `/conversations/${id}/parts`);
+    const linesBefore = h.sink.lines().length;
+    const nowS = Math.floor(Date.now() / 1000);
+    const submit = (when: unknown, at: unknown = null) =>
+      h.submit(ALICE, view, {
+        when: { when: { type: 'radio_buttons', selected_option: when } },
+        at: { at: { type: 'datetimepicker', selected_date_time: at } },
+      });
+
+    for (const option of ['week', 'Hour', '', 'toString', '__proto__', 5, null, ['hour']]) {
+      const answer = await submit(option === null ? null : { value: option });
+      expect(JSON.parse(answer.body), JSON.stringify(option)).toEqual({
+        response_action: 'errors',
+        errors: { when: 'Choose how long to snooze.' },
+      });
+    }
+    for (const state of NO_STATE) {
+      const answer = await submitState(ALICE, view, state);
+      expect(JSON.parse(answer.body).errors, JSON.stringify(state)).toEqual({ when: 'Choose how long to snooze.' });
+    }
+    const refused: Array<[unknown, string]> = [
+      [1e300, 'Pick a time within a year from now.'],
+      [Number.MAX_SAFE_INTEGER, 'Pick a time within a year from now.'],
+      [nowS + 366 * 86_400, 'Pick a time within a year from now.'],
+      [nowS + 3 * 365 * 86_400, 'Pick a time within a year from now.'],
+      [nowS - 86_400, 'Pick a time in the future.'],
+      [-1, 'Pick a time in the future.'],
+      [String(nowS + 86_400), 'Pick the date and time to snooze until.'],
+    ];
+    for (const [at, problem] of refused) {
+      const answer = await submit({ value: 'custom' }, at);
+      expect(JSON.parse(answer.body), String(at)).toEqual({ response_action: 'errors', errors: { at: problem } });
+    }
+    await h.drained();
+    expect(snoozes()).toEqual([]);
+    expect(errorLines(linesBefore)).toEqual([]);
+
+    // the horizon is a year: a time just inside it is sent as picked
+    const farthest = nowS + 365 * 86_400 - 60;
+    expect((await submit({ value: 'custom' }, farthest)).body).toBe('');
+    await h.eventually(() =>
+      expect(snoozes().map((r) => r.body)).toEqual([expect.objectContaining({ snoozed_until: farthest })]),
+    );
+  });
+
   it('Snooze: in 1 hour, and next Monday at 9:00 on the clicker’s own wall clock (Slack profile tz)', async () => {
     const zone = 'Asia/Kolkata'; // UTC+5:30: no whole-hour mistake and no fallback to UTC lands on its 9:00
     const alice = h.slack.users.get(ALICE);

@@ -3,7 +3,7 @@ import type { Directory } from '../../bridge/directory.ts';
 import type { Identity } from '../../bridge/identity.ts';
 import { reactionJob, threadNoteJob } from '../../bridge/jobs.ts';
 import type { SlackPort } from '../../bridge/ports.ts';
-import { snoozeChoices } from '../../bridge/snooze.ts';
+import { checkSnoozeTime, snoozeChoices } from '../../bridge/snooze.ts';
 import type { Triage, TriageRequest, TriageResult } from '../../bridge/triage.ts';
 import { textToHtml } from '../../intercom/html.ts';
 import type { Logger } from '../../logger.ts';
@@ -46,6 +46,13 @@ const REACTION_ACTIONS: Record<string, 'assign_to_me' | 'close'> = {
   white_check_mark: 'close',
   heavy_check_mark: 'close',
 };
+
+/** The snooze modal's preset options (its other one is `custom`), by value: the snooze choice each stands for. */
+const SNOOZE_PRESETS = new Map<unknown, 'inAnHour' | 'tomorrowMorning' | 'nextMonday'>([
+  ['hour', 'inAnHour'],
+  ['tomorrow', 'tomorrowMorning'],
+  ['monday', 'nextMonday'],
+]);
 
 /** Options must be answered within Slack's 3 s: a cold list gets this long before we answer without it. */
 const OPTIONS_BUDGET_MS = 2_000;
@@ -139,29 +146,26 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
 
   app.view(CALLBACK.snooze, async ({ ack, view, body }) => {
     const values = viewValues(view);
-    const choice = values[FIELD.when]?.[FIELD.when]?.selected_option?.value ?? 'hour';
-    const at = values[FIELD.at]?.[FIELD.at]?.selected_date_time;
-    let until: number | undefined;
-    if (choice === 'custom') {
-      if (typeof at !== 'number') {
-        await ack({ response_action: 'errors', errors: { [FIELD.at]: 'Pick the date and time to snooze until.' } });
-        return;
-      }
-      if (at * 1000 <= now() + 60_000) {
-        await ack({ response_action: 'errors', errors: { [FIELD.at]: 'Pick a time in the future.' } });
-        return;
-      }
-      until = at;
-    }
+    const choice: unknown = values[FIELD.when]?.[FIELD.when]?.selected_option?.value;
     const user = body.user.id;
-    await ack();
-    if (until === undefined) {
+    const preset = SNOOZE_PRESETS.get(choice);
+    if (preset) {
+      await ack();
       const zone = (await identity.slackUser(user).catch(() => null))?.timeZone ?? undefined;
-      const choices = snoozeChoices(now(), zone);
-      until =
-        choice === 'tomorrow' ? choices.tomorrowMorning : choice === 'monday' ? choices.nextMonday : choices.inAnHour;
+      const until = snoozeChoices(now(), zone)[preset];
+      await submitted(undefined, view.private_metadata, user, { kind: 'snooze', until });
+      return;
     }
-    await submitted(undefined, view.private_metadata, user, { kind: 'snooze', until });
+    if (choice !== 'custom') {
+      await ack({ response_action: 'errors', errors: { [FIELD.when]: 'Choose how long to snooze.' } });
+      return;
+    }
+    const picked = checkSnoozeTime(values[FIELD.at]?.[FIELD.at]?.selected_date_time, now());
+    if ('problem' in picked) {
+      await ack({ response_action: 'errors', errors: { [FIELD.at]: picked.problem } });
+      return;
+    }
+    await submitted(ack, view.private_metadata, user, { kind: 'snooze', until: picked.until });
   });
 
   app.view(CALLBACK.tag, async ({ ack, view, body }) => {
