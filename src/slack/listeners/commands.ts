@@ -40,7 +40,7 @@ import {
 import { helpText, parseCommand } from '../commands/grammar.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
 import { withinBudget } from './scheduling.ts';
-import { pickedTagIds, UNREADABLE_TAGS, viewValues } from './triage.ts';
+import { pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 export interface CommandListenerDeps {
   lookup: Lookup;

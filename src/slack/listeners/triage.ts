@@ -1,4 +1,4 @@
-import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
+import type { App, BlockAction } from '@slack/bolt';
 import type { Directory } from '../../bridge/directory.ts';
 import type { Identity } from '../../bridge/identity.ts';
 import { reactionJob, threadNoteJob } from '../../bridge/jobs.ts';
@@ -25,6 +25,7 @@ import {
 } from '../blocks/modals.ts';
 import { escapeMrkdwn, slackTextToHtml } from '../mrkdwn.ts';
 import { afterAck, withinBudget } from './scheduling.ts';
+import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 export interface TriageListenerDeps {
   triage: Triage;
@@ -56,8 +57,6 @@ const SNOOZE_PRESETS = new Map<unknown, 'inAnHour' | 'tomorrowMorning' | 'nextMo
 
 /** Options must be answered within Slack's 3 s: a cold list gets this long before we answer without it. */
 const OPTIONS_BUDGET_MS = 2_000;
-
-type ViewState = ViewSubmitAction['view']['state']['values'];
 
 /**
  * The card's buttons, the triage modals behind them, and the thread and reaction events. Every request is
@@ -281,44 +280,6 @@ function cardTitle(message: BlockAction['message']): string | undefined {
     (b) => b.type === 'header',
   );
   return header?.text?.text;
-}
-
-/**
- * A submitted modal's inputs (`{ block: { action: state } }`). Slack always sends `view.state.values` as an object,
- * but a request is not trusted to: anything else reads as nothing entered, so each handler blames its own fields.
- * The `/intercom` modals read their state through this too.
- */
-export function viewValues(view: { state?: { values?: unknown } | null }): ViewState {
-  const values = view.state?.values;
-  return typeof values === 'object' && values !== null ? (values as ViewState) : {};
-}
-
-/** What a tag modal says when its tag select holds something other than options. */
-export const UNREADABLE_TAGS = 'The tags picked could not be read; pick them again.';
-
-/**
- * The tag ids picked in a tag modal (conversation or contact): Slack sends `selected_options` as an array of options
- * with string values (none picked: empty, or absent). Anything else gives undefined, to be refused on the field,
- * so that nothing but a string reaches Intercom as a tag id.
- */
-export function pickedTagIds(values: ViewState): string[] | undefined {
-  const picked: unknown = values[FIELD.tags]?.[FIELD.tags]?.selected_options;
-  if (picked === undefined || picked === null) return [];
-  if (!Array.isArray(picked)) return undefined;
-  const ids: string[] = [];
-  for (const option of picked as unknown[]) {
-    const value: unknown =
-      typeof option === 'object' && option !== null ? (option as { value?: unknown }).value : undefined;
-    if (typeof value !== 'string' || value === '') return undefined;
-    ids.push(value);
-  }
-  return ids;
-}
-
-/** A text input's value: Slack always sends a string, but a request is not trusted to. */
-function inputValue(values: ViewState, field: string): string | undefined {
-  const value: unknown = values[field]?.[field]?.value;
-  return typeof value === 'string' ? value : undefined;
 }
 
 function readContext(metadata: string): ModalContext | undefined {
