@@ -22,6 +22,7 @@ import { Metrics } from './metrics.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
 import { handleSlackErrors } from './slack/errors.ts';
 import { registerCommandListeners } from './slack/listeners/commands.ts';
+import { AfterAck } from './slack/listeners/scheduling.ts';
 import { registerTriageListeners } from './slack/listeners/triage.ts';
 import { WebApiSlackPort } from './slack/slack-port.ts';
 import { SlackWebApi } from './slack/web-api.ts';
@@ -167,6 +168,7 @@ export async function startBridge(
     answer: !socket,
   });
 
+  const afterAck = new AfterAck(logger.child({ component: 'slack-listeners' }));
   const lookup = new Lookup(intercom, directory);
   registerCommandListeners(slack, {
     lookup,
@@ -194,6 +196,7 @@ export async function startBridge(
     enqueue,
     threadMessages: config.triage.threadMessages,
     reactions: config.triage.reactions,
+    afterAck,
     logger: logger.child({ component: 'slack-listeners' }),
   });
 
@@ -250,6 +253,7 @@ export async function startBridge(
       clearInterval(pruning);
       await slack.stop();
       if (socket) await new Promise((resolve) => server.close(resolve));
+      await afterAck.drain(); // what people asked for before the stop reaches Intercom
       await catchUp.stop();
       await worker.stop();
       await intercom.close();

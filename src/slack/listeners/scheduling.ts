@@ -2,11 +2,38 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../logger.ts';
 
 /**
- * Called right after ack(): lets the event loop answer the Slack requests already waiting before this one's
- * Intercom work starts. Under a burst of clicks that keeps every answer quick (bench/ack-latency).
+ * Work a Slack request starts after its ack(), detached from the request. Bolt keeps a request's objects (its
+ * body, context, client, respond …) until the listener returns; a listener that waited for Intercom kept them as
+ * long as Intercom took, and under a burst of clicks against a slow Intercom every minor collection copied all of
+ * them (bench/ack-latency). Here the listener returns at once and only what the work needs stays alive. The work
+ * starts on the next turn of the event loop, so the Slack requests already waiting are answered first. A failure
+ * is logged; `drain()` waits for what is in flight (graceful shutdown).
  */
-export function afterAck(): Promise<void> {
-  return nextTurn();
+export class AfterAck {
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  run(what: string, work: () => Promise<void>): void {
+    const task: Promise<void> = nextTurn()
+      .then(work)
+      .catch((error: unknown) => this.#logger.error({ err: error, what }, 'work after a Slack request failed'))
+      .finally(() => this.#inFlight.delete(task));
+    this.#inFlight.add(task);
+  }
+
+  /** How many are still running. */
+  get pending(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Resolves when everything started so far (and anything it starts) has finished. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
 }
 
 /**

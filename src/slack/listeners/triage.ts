@@ -24,7 +24,7 @@ import {
   tagOptions,
 } from '../blocks/modals.ts';
 import { escapeMrkdwn, slackTextToHtml } from '../mrkdwn.ts';
-import { afterAck, withinBudget } from './scheduling.ts';
+import { type AfterAck, withinBudget } from './scheduling.ts';
 import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 export interface TriageListenerDeps {
@@ -37,6 +37,8 @@ export interface TriageListenerDeps {
   enqueue: (job: NewDelivery) => Promise<boolean>;
   threadMessages: 'note' | 'off';
   reactions: boolean;
+  /** Where Intercom work goes once Slack has its answer. */
+  afterAck: AfterAck;
   logger: Logger;
   now?: () => number;
 }
@@ -65,7 +67,7 @@ const OPTIONS_BUDGET_MS = 2_000;
  */
 export function registerTriageListeners(app: App, deps: TriageListenerDeps): void {
   const now = deps.now ?? Date.now;
-  const { triage, identity, slack, logger } = deps;
+  const { triage, identity, slack, afterAck, logger } = deps;
 
   const report = async (target: { channel: string; user: string }, result: TriageResult, lost?: string) => {
     if (result.ok) return;
@@ -89,8 +91,10 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     const context: ModalContext = { conversationId: parsed.conversationId, channel, cardTs };
     const user = body.user.id;
     if (parsed.kind === 'close' || parsed.kind === 'reopen') {
-      await afterAck();
-      await report({ channel, user }, await triage.perform(parsed.conversationId, user, { kind: parsed.kind }));
+      const { conversationId, kind } = parsed;
+      afterAck.run(kind, async () => {
+        await report({ channel, user }, await triage.perform(conversationId, user, { kind }));
+      });
       return;
     }
     const view = modalFor(parsed.kind, context, cardTitle(body.message));
@@ -150,9 +154,11 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     const preset = SNOOZE_PRESETS.get(choice);
     if (preset) {
       await ack();
-      const zone = (await identity.slackUser(user).catch(() => null))?.timeZone ?? undefined;
-      const until = snoozeChoices(now(), zone)[preset];
-      await submitted(undefined, view.private_metadata, user, { kind: 'snooze', until });
+      const metadata = view.private_metadata;
+      afterAck.run('snooze', async () => {
+        const zone = (await identity.slackUser(user).catch(() => null))?.timeZone ?? undefined;
+        await perform(metadata, user, { kind: 'snooze', until: snoozeChoices(now(), zone)[preset] });
+      });
       return;
     }
     if (choice !== 'custom') {
@@ -182,16 +188,19 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     await submitted(ack, view.private_metadata, body.user.id, { kind: 'tag', tagIds, newTagName });
   });
 
-  /** Closes the modal (when not already), does the request, and tells the submitter if it failed. */
+  /** Closes the modal, then does the request after the answer and tells the submitter if it failed. */
   async function submitted(
-    ack: (() => Promise<void>) | undefined,
+    ack: () => Promise<void>,
     metadata: string,
     user: string,
     request: TriageRequest,
     typed?: string,
   ) {
-    await ack?.();
-    await afterAck();
+    await ack();
+    afterAck.run(request.kind, () => perform(metadata, user, request, typed));
+  }
+
+  async function perform(metadata: string, user: string, request: TriageRequest, typed?: string) {
     const context = readContext(metadata);
     if (!context) {
       logger.warn({ callback: request.kind }, 'modal submitted without its conversation: ignored');
