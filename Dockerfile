@@ -25,4 +25,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself is PID 1's child of nothing: it receives SIGTERM directly and shuts down gracefully
-CMD ["node", "--max-semi-space-size=8", "--import=./src/compile-cache.js", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=25", "--import=./src/compile-cache.js", "src/main.ts"]
