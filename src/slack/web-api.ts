@@ -98,55 +98,54 @@ export interface SlackAnswer {
   [field: string]: unknown;
 }
 
-/** Slack answered `ok: false`: `error` is its code (channel_not_found, not_in_channel …). */
-export class SlackPlatformError extends Error {
-  readonly code = 'slack_platform_error';
+/** A Web API call that failed; `code` says how, stable for callers and metrics. */
+export abstract class SlackCallError extends Error {
+  abstract readonly code: string;
   readonly method: string;
+  constructor(method: string, message: string, options?: ErrorOptions) {
+    super(`${method} failed: ${message}`, options);
+    this.name = new.target.name;
+    this.method = method;
+  }
+}
+
+/** Slack answered `ok: false`: `error` is its code (channel_not_found, not_in_channel …). */
+export class SlackPlatformError extends SlackCallError {
+  readonly code = 'slack_platform_error';
   readonly error: string;
   readonly data: SlackAnswer;
   constructor(method: string, error: string, data: SlackAnswer) {
-    super(`${method} failed: ${error}`);
-    this.name = 'SlackPlatformError';
-    this.method = method;
+    super(method, error);
     this.error = error;
     this.data = data;
   }
 }
 
 /** Slack answered 429: wait `retryAfterSeconds` before calling this method again. */
-export class SlackRateLimitedError extends Error {
+export class SlackRateLimitedError extends SlackCallError {
   readonly code = 'slack_rate_limited';
-  readonly method: string;
   readonly retryAfterSeconds: number;
   constructor(method: string, retryAfterSeconds: number) {
-    super(`${method} was rate limited: retry after ${retryAfterSeconds} s`);
-    this.name = 'SlackRateLimitedError';
-    this.method = method;
+    super(method, `rate limited, retry after ${retryAfterSeconds} s`);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
 /** Slack answered with an HTTP status other than 200 and 429, or a body that is not a JSON object. */
-export class SlackHttpError extends Error {
+export class SlackHttpError extends SlackCallError {
   readonly code = 'slack_http_error';
-  readonly method: string;
   readonly status: number;
   constructor(method: string, status: number) {
-    super(`${method} failed: HTTP ${status}`);
-    this.name = 'SlackHttpError';
-    this.method = method;
+    super(method, `HTTP ${status}`);
     this.status = status;
   }
 }
 
 /** No answer came: connection refused or reset, or a timeout. The undici error is the cause. */
-export class SlackRequestError extends Error {
+export class SlackRequestError extends SlackCallError {
   readonly code = 'slack_request_error';
-  readonly method: string;
   constructor(method: string, cause: unknown) {
-    super(`${method} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'SlackRequestError';
-    this.method = method;
+    super(method, cause instanceof Error ? cause.message : String(cause), { cause });
   }
 }
 

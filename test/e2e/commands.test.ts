@@ -2,15 +2,13 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeIntercom } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, Harness } from '../support/harness.ts';
+import { CHANNEL, Harness, NO_STATE } from '../support/harness.ts';
 import {
   blockAction,
   blockSuggestion,
   globalShortcut,
   messageShortcut,
-  type SlackAnswer,
   viewAction,
-  viewSubmission,
 } from '../support/slack-requests.ts';
 
 // `/intercom` over real HTTP: signed slash commands, button clicks, options, shortcuts and submissions into the
@@ -117,22 +115,6 @@ async function chooseType(
     return updated;
   });
 }
-
-/** Submits `view` with `state` in place of Slack's `{ values: {…} }` (undefined: no state at all). */
-function submitState(user: string, view: Record<string, unknown>, state: unknown): Promise<SlackAnswer> {
-  const payload = viewSubmission(user, view, {});
-  return h.interact({ ...payload, view: { ...payload.view, state } });
-}
-
-/** States Slack never sends, but a request is not trusted to leave out: none, null, no values, null values. */
-const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
-
-/** Error-level log lines since line `from` (a listener that threw is one, with the global handler's apology). */
-const errorLines = (from: number) =>
-  h.sink
-    .lines()
-    .slice(from)
-    .filter((l) => Number(l.level) >= 50);
 
 type InputBlock = { type: string; block_id?: string; label?: { text: string }; element?: { initial_value?: string } };
 const inputNamed = (view: Record<string, unknown>, label: string) => {
@@ -362,7 +344,7 @@ describe('note, tag and ticket modals', () => {
     const messagesBefore = h.slack.messages.length;
     for (const [callback, errors] of Object.entries(expected)) {
       for (const state of NO_STATE) {
-        const answer = await submitState(ALICE, views[callback] ?? {}, state);
+        const answer = await h.submitState(ALICE, views[callback] ?? {}, state);
         expect(answer.status).toBe(200);
         expect(JSON.parse(answer.body), `${callback}, state ${JSON.stringify(state)}`).toEqual({
           response_action: 'errors',
@@ -374,7 +356,7 @@ describe('note, tag and ticket modals', () => {
     expect(h.intercom.requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/search'))).toEqual([]);
     expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
     expect(h.slack.messages.slice(messagesBefore)).toEqual([]);
-    expect(errorLines(linesBefore)).toEqual([]);
+    expect(h.errorLines(linesBefore)).toEqual([]);
   });
 
   it('refuses a Slack user with no Intercom teammate before they type anything', async () => {
@@ -562,7 +544,7 @@ describe('note, tag and ticket modals', () => {
     }
     expect(posts(/tags$/)).toEqual([]);
     expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
-    expect(errorLines(linesBefore)).toEqual([]);
+    expect(h.errorLines(linesBefore)).toEqual([]);
   });
 
   it('ticket: types without archived ones, the chosen type’s fields, required ones enforced, then POST /tickets', async () => {

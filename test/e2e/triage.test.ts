@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snoozeChoices } from '../../src/bridge/snooze.ts';
 import type { FakeIntercom, RecordedRequest } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, Harness } from '../support/harness.ts';
-import { blockSuggestion, type SlackAnswer, viewSubmission } from '../support/slack-requests.ts';
+import { CHANNEL, Harness, NO_STATE } from '../support/harness.ts';
+import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts';
 
 // Button-driven triage over real HTTP: signed Slack requests into the running bridge, the fake Intercom
 // recording every write, the fake Slack holding cards, threads, modals, ephemerals and reactions.
@@ -55,22 +55,6 @@ async function cardOf(id: string) {
 
 const buttonsOf = (blocks: unknown[]) =>
   (blocks.at(-1) as { elements: Array<{ text: { text: string } }> }).elements.map((e) => e.text.text);
-
-/** Submits `view` with `state` in place of Slack's `{ values: {…} }` (undefined: no state at all). */
-function submitState(user: string, view: Record<string, unknown>, state: unknown): Promise<SlackAnswer> {
-  const payload = viewSubmission(user, view, {});
-  return h.interact({ ...payload, view: { ...payload.view, state } });
-}
-
-/** States Slack never sends, but a request is not trusted to leave out: none, null, no values, null values. */
-const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
-
-/** Error-level log lines since line `from` (a listener that threw is one, with the global handler's apology). */
-const errorLines = (from: number) =>
-  h.sink
-    .lines()
-    .slice(from)
-    .filter((l) => Number(l.level) >= 50);
 
 /** Sends the echo webhook Intercom sends for a change made through the API, and waits for it to be handled. */
 async function echo(topic: string, id: string) {
@@ -336,7 +320,7 @@ describe('modals', () => {
       await h.click(ALICE, id, kind);
       const view = await h.openedView(`triage_${kind}`);
       for (const state of NO_STATE) {
-        const answer = await submitState(ALICE, view, state);
+        const answer = await h.submitState(ALICE, view, state);
         expect(answer.status).toBe(200);
         expect(JSON.parse(answer.body), `${kind}, state ${JSON.stringify(state)}`).toEqual({
           response_action: 'errors',
@@ -347,7 +331,7 @@ describe('modals', () => {
     await h.drained();
     expect(writes()).toHaveLength(before);
     expect(h.slack.ephemerals).toEqual([]);
-    expect(errorLines(linesBefore)).toEqual([]);
+    expect(h.errorLines(linesBefore)).toEqual([]);
   });
 
   it('gives a failed reply back to its writer, so nothing typed is lost', async () => {
@@ -480,7 +464,7 @@ describe('modals', () => {
       });
     }
     for (const state of NO_STATE) {
-      const answer = await submitState(ALICE, view, state);
+      const answer = await h.submitState(ALICE, view, state);
       expect(JSON.parse(answer.body).errors, JSON.stringify(state)).toEqual({ when: 'Choose how long to snooze.' });
     }
     const refused: Array<[unknown, string]> = [
@@ -498,7 +482,7 @@ describe('modals', () => {
     }
     await h.drained();
     expect(snoozes()).toEqual([]);
-    expect(errorLines(linesBefore)).toEqual([]);
+    expect(h.errorLines(linesBefore)).toEqual([]);
 
     // the horizon is a year: a time just inside it is sent as picked
     const farthest = nowS + 365 * 86_400 - 60;
@@ -666,7 +650,7 @@ describe('the tag modal refuses a tag select that does not hold options', () => 
     await h.drained();
     expect(writes()).toHaveLength(before);
     expect(h.slack.ephemerals).toEqual([]);
-    expect(errorLines(linesBefore)).toEqual([]);
+    expect(h.errorLines(linesBefore)).toEqual([]);
   });
 });
 

@@ -217,6 +217,20 @@ export class Harness {
     return this.interact(viewSubmission(user, view, values));
   }
 
+  /** Submits `view` with `state` in place of Slack's `{ values: {…} }` (undefined: no state at all). */
+  submitState(user: string, view: Record<string, unknown>, state: unknown): Promise<SlackAnswer> {
+    const payload = viewSubmission(user, view, {});
+    return this.interact({ ...payload, view: { ...payload.view, state } });
+  }
+
+  /** Error-level log lines since line `from` (a listener that threw is one, with the global handler's apology). */
+  errorLines(from: number) {
+    return this.sink
+      .lines()
+      .slice(from)
+      .filter((l) => Number(l.level) >= 50);
+  }
+
   cards() {
     return this.slack.messages.filter((m) => m.threadTs === undefined);
   }
@@ -225,3 +239,6 @@ export class Harness {
     return this.slack.messages.filter((m) => m.threadTs === ts);
   }
 }
+
+/** Modal states Slack never sends, but a request is not trusted to leave out: none, null, no values, bad values. */
+export const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
