@@ -1,5 +1,6 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RESPONSE_URL_TIMEOUT_MS } from '../../src/slack/listeners/commands.ts';
 import type { FakeIntercom } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, Harness, NO_STATE } from '../support/harness.ts';
@@ -835,6 +836,37 @@ describe('confirmations when the response URL does not take them', () => {
     // the URL is a credential of sorts (anyone holding it can post to the person): it stays out of the logs
     expect(h.sink.text()).not.toContain('not a url');
     expect(h.sink.text()).not.toContain('could not tell the user how their request went');
+  });
+
+  it('a response URL that never answers: the confirmation comes as a DM once it has waited long enough', async () => {
+    const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      await h.command(ALICE, 'note ann@example.com');
+      const view = await h.openedView('contact_note');
+      const responseUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/response/x`;
+      const submitted = Date.now();
+      await h.submit(
+        ALICE,
+        { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
+        {
+          contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+          message: { message: { value: 'Noted' } },
+        },
+      );
+      await h.eventually(
+        () => expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(1),
+        RESPONSE_URL_TIMEOUT_MS + 5_000,
+      );
+      expect(Date.now() - submitted).toBeGreaterThanOrEqual(RESPONSE_URL_TIMEOUT_MS - 100);
+      const fellBack = h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'));
+      expect(fellBack.map((l) => l.reason)).toEqual(['TimeoutError']);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('a response URL that answers an error: the confirmation comes as a DM too', async () => {

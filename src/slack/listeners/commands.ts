@@ -60,6 +60,8 @@ export const SHORTCUTS = { messageTicket: 'ticket_from_message', newTicket: 'new
 
 /** Options must be answered within Slack's 3 s: Intercom gets this long before we answer without it. */
 const OPTIONS_BUDGET_MS = 2_500;
+/** How long a response URL may take to take a confirmation before it goes as a direct message instead. */
+export const RESPONSE_URL_TIMEOUT_MS = 3_000;
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
 type ModalView = ReturnType<typeof contactNoteModal>;
@@ -444,7 +446,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     }
   }
 
-  /** Posts an ephemeral message to a response URL; false when it did not arrive (an error status, or no answer). */
+  /** Posts an ephemeral message to a response URL; false when it did not arrive (an error status, no answer in time). */
   async function postToResponseUrl(responseUrl: string, text: string): Promise<boolean> {
     let failure: Record<string, unknown>;
     try {
@@ -452,6 +454,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+        signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.ok) return true;
