@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { freePort } from './support/bridge-env.ts';
 import { FakeIntercom } from './support/fake-intercom.ts';
 import { logSink } from './support/log-sink.ts';
 
@@ -16,14 +16,6 @@ const SECRETS = {
   SLACK_SIGNING_SECRET: 'distinctive-signing-secret',
   INTERCOM_TOKEN: 'distinctive-intercom-token',
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number> } {
   // the same Node that runs the tests (Node 24 from the node devDependency), with nothing inherited but PATH

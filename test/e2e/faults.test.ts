@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { bridgeEnv, freePort } from '../support/bridge-env.ts';
 import { FakeIntercom, type RecordedRequest } from '../support/fake-intercom.ts';
 import { FakeSlack, type SlackCall } from '../support/fake-slack.ts';
-import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
+import { CHANNEL, CLIENT_SECRET, Harness } from '../support/harness.ts';
 
 // Faults: Slack and Intercom failing in bursts, Intercom slower than the client's timeout, and the process
 // killed with SIGKILL in the middle of a burst. Every accepted delivery must end in Slack, once.
@@ -159,25 +159,12 @@ describe('SIGKILL in the middle of a burst', () => {
     }
 
     const file = join(mkdtempSync(join(tmpdir(), 'bridge-kill-')), 'bridge.db');
-    const server = createServer().listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as { port: number }).port;
-    server.close();
+    const port = await freePort();
     child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.ts')], {
       cwd: import.meta.dirname,
       env: {
         PATH: process.env.PATH ?? '',
-        SLACK_BOT_TOKEN: slack.token,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_CHANNEL: CHANNEL,
-        SLACK_API_URL: slack.apiUrl,
-        INTERCOM_TOKEN: intercom.token,
-        INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-        INTERCOM_API_URL: intercom.url,
-        DATABASE_URL: `sqlite:${file}`,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
+        ...bridgeEnv({ slack, intercom }, { DATABASE_URL: `sqlite:${file}`, PORT: String(port), LOG_LEVEL: 'warn' }),
       },
     });
     const exited = once(child, 'exit');

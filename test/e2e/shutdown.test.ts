@@ -1,29 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { bridgeEnv, freePort } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
+import { CHANNEL, CLIENT_SECRET, Harness } from '../support/harness.ts';
 
 // SIGTERM while webhooks are being processed: the process stops taking requests, finishes what it started, and
 // exits 0; whatever it had accepted but not started waits in the store, and the next start posts it. While it
 // drains, new connections (webhooks, probes) are refused.
 
 const ROOT = join(import.meta.dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /** A signed conversation.user.created webhook, as Intercom sends it; its notification id is `notif_<id>`. */
 async function webhook(port: number, conversationId: string): Promise<number> {
@@ -57,17 +49,7 @@ async function startProcess(intercom: FakeIntercom, slack: FakeSlack, file: stri
     cwd: join(ROOT, 'test'),
     env: {
       PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_CHANNEL: CHANNEL,
-      SLACK_API_URL: slack.apiUrl,
-      INTERCOM_TOKEN: intercom.token,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: intercom.url,
-      DATABASE_URL: `sqlite:${file}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
+      ...bridgeEnv({ slack, intercom }, { DATABASE_URL: `sqlite:${file}`, PORT: String(port), LOG_LEVEL: 'info' }),
     },
   });
   child = proc;
@@ -109,17 +91,7 @@ describe('SIGTERM with work in flight', () => {
     const port = await freePort();
     const env = {
       PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: slack.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_CHANNEL: CHANNEL,
-      SLACK_API_URL: slack.apiUrl,
-      INTERCOM_TOKEN: intercom.token,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: intercom.url,
-      DATABASE_URL: `sqlite:${file}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
+      ...bridgeEnv({ slack, intercom }, { DATABASE_URL: `sqlite:${file}`, PORT: String(port), LOG_LEVEL: 'info' }),
     };
     child = spawn(process.execPath, [join(ROOT, 'src', 'main.ts')], { cwd: join(ROOT, 'test'), env });
     let output = '';

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BridgeOverrides, type RunningBridge, startBridge } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { bridgeEnv, CHANNEL, CLIENT_SECRET, SIGNING_SECRET } from './bridge-env.ts';
 import { FakeIntercom } from './fake-intercom.ts';
 import { FakeSlack } from './fake-slack.ts';
 import { logSink } from './log-sink.ts';
@@ -15,9 +16,7 @@ import {
   viewSubmission,
 } from './slack-requests.ts';
 
-export const CLIENT_SECRET = 'intercom-client-secret-for-tests';
-export const SIGNING_SECRET = 'slack-signing-secret-for-tests';
-export const CHANNEL = 'C0SUPPORT1';
+export { CHANNEL, CLIENT_SECRET, SIGNING_SECRET };
 
 /** The whole bridge on loopback: fake Intercom, fake Slack, the real app between them over real HTTP. */
 export class Harness {
@@ -61,19 +60,7 @@ export class Harness {
   }
 
   async startBridge(options: { env?: Record<string, string> } & BridgeOverrides = {}) {
-    const config = loadConfig({
-      SLACK_BOT_TOKEN: this.slack.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_CHANNEL: CHANNEL,
-      SLACK_API_URL: this.slack.apiUrl,
-      INTERCOM_TOKEN: this.intercom.token,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: this.intercom.url,
-      DATABASE_URL: this.#databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ...options.env,
-    });
+    const config = loadConfig(bridgeEnv(this, { DATABASE_URL: this.#databaseUrl, PORT: '0', ...options.env }));
     this.bridge = await startBridge(config, this.sink.logger, { worker: { pollMs: 20, ...options.worker } });
     // the start-up catch-up pass is over before a test adds data, so it only finds what the test wants it to
     await this.bridge.catchUp.run();
