@@ -731,6 +731,30 @@ describe('note, tag and ticket modals', () => {
     );
   });
 
+  it('message shortcut: a type chosen before the permalink arrives still shows its fields (Slack refuses the stale redraw)', async () => {
+    h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    h.slack.latencyMs = (method) => (method === 'chat.getPermalink' ? 300 : 0);
+    await h.interact(
+      messageShortcut({
+        user: ALICE,
+        callbackId: 'ticket_from_message',
+        channel: CHANNEL,
+        message: { ts: '1800000600.000100', text: 'Printer on fire' },
+        responseUrl: `${h.slack.url}/response/shortcut2`,
+      }),
+    );
+    // the type is chosen on the modal as first opened, while the shortcut's own redraw still waits for Slack
+    const opened = await h.openedView('ticket_create');
+    const bug = ticketType('Bug report');
+    const view = await chooseType(opened, bug, picked('email:ann@example.com'));
+    await new Promise((r) => setTimeout(r, 700)); // both redraws have landed or been refused by now
+    const shown = h.slack.views.get(String(view.id)) ?? {};
+    expect(metadataOf(shown).typeId).toBe(bug.id);
+    expect(inputNamed(shown, 'Title').element?.initial_value).toBe('Printer on fire');
+    expect(metadataOf(shown).permalink).toBe(`https://test.slack.com/archives/${CHANNEL}/p1800000600000100`);
+    expect(h.sink.lines().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
   it('message shortcut: still opens, without a link, when Slack will not give the permalink', async () => {
     h.slack.fail({ method: 'chat.getPermalink', error: 'channel_not_found' });
     await h.interact(

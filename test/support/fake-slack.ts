@@ -374,14 +374,25 @@ export class FakeSlack {
       case 'views.push': {
         if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
         const id = `V${this.#nextTs().replace('.', '')}`;
-        const view = { id, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) };
+        const view = {
+          id,
+          ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view),
+          hash: this.#nextTs(),
+        };
         this.views.set(id, view);
         return { ok: true, view };
       }
       case 'views.update': {
         const id = String(args.view_id ?? '');
-        if (!this.views.has(id)) return { ok: false, error: 'not_found' };
-        const view = { id, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) };
+        const current = this.views.get(id);
+        if (!current) return { ok: false, error: 'not_found' };
+        // as Slack: an update naming a hash is refused once the view has changed since that hash was handed out
+        if (args.hash !== undefined && args.hash !== current.hash) return { ok: false, error: 'hash_conflict' };
+        const view = {
+          id,
+          ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view),
+          hash: this.#nextTs(),
+        };
         this.views.set(id, view);
         return { ok: true, view };
       }

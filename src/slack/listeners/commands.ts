@@ -106,7 +106,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     if (who && 'refusal' in who) {
       await client.views.update({ view_id: viewId, view: refusalModal(view.title.text, who.refusal) });
     } else if (completed) {
-      // with the hash, Slack refuses this if a type was chosen meanwhile; that redraw made the same lookup itself
+      // with the hash, Slack refuses this once a chosen type has redrawn the modal; that redraw made this lookup too
       const hash = opened.view?.hash;
       await client.views
         .update({ view_id: viewId, ...(hash ? { hash } : {}), view: completed })
@@ -152,11 +152,15 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       logger.warn({ err: error, typeId }, 'could not load the ticket type');
       problem = { text: typeLoadProblem(error), retryTypeId: typeId };
     }
-    await client.views.update({
-      view_id: view.id,
-      hash: view.hash,
-      view: ticketModal(context, contact, type, problem),
-    });
+    const redrawn = ticketModal(context, contact, type, problem);
+    try {
+      await client.views.update({ view_id: view.id, hash: view.hash, view: redrawn });
+    } catch (error) {
+      // the message shortcut's own redraw (permalink, card) landed after this choice was made: this one already
+      // holds what that one looked up, and the type the person chose, so it goes in over it
+      if ((error as { data?: { error?: string } }).data?.error !== 'hash_conflict') throw error;
+      await client.views.update({ view_id: view.id, view: redrawn });
+    }
   }
 
   app.command('/intercom', async ({ ack, command, respond, client }) => {
