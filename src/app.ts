@@ -185,6 +185,7 @@ export async function startBridge(
     slack: slackPort,
     store,
     enqueue,
+    afterAck,
     logger: logger.child({ component: 'commands' }),
   });
   registerTriageListeners(slack, {

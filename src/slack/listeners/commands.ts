@@ -39,7 +39,7 @@ import {
 } from '../blocks/results.ts';
 import { helpText, parseCommand } from '../commands/grammar.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
-import { withinBudget } from './scheduling.ts';
+import { type AfterAck, withinBudget } from './scheduling.ts';
 import { pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 export interface CommandListenerDeps {
@@ -52,6 +52,8 @@ export interface CommandListenerDeps {
   slack: SlackPort;
   store: Store;
   enqueue: (job: NewDelivery) => Promise<boolean>;
+  /** Where Intercom work goes once Slack has its answer. */
+  afterAck: AfterAck;
   logger: Logger;
 }
 
@@ -367,12 +369,11 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    await confirm(
-      view.private_metadata,
-      body.user.id,
-      await deps.actions.note(body.user.id, contact, textToHtml(text)),
-      text,
-    );
+    const { private_metadata: metadata } = view;
+    const user = body.user.id;
+    deps.afterAck.run('contact_note', async () => {
+      await confirm(metadata, user, await deps.actions.note(user, contact, textToHtml(text)), text);
+    });
   });
 
   app.view(CONTACT_CALLBACK.tag, async ({ ack, view, body }) => {
@@ -389,7 +390,11 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    await confirm(view.private_metadata, body.user.id, await deps.actions.tag(body.user.id, contact, tagIds, newTag));
+    const { private_metadata: metadata } = view;
+    const user = body.user.id;
+    deps.afterAck.run('contact_tag', async () => {
+      await confirm(metadata, user, await deps.actions.tag(user, contact, tagIds, newTag));
+    });
   });
 
   // checked only against what the modal carries (or the bridge already holds): Slack wants its answer within 3 s,
@@ -425,13 +430,17 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    const result = await deps.actions.ticket(body.user.id, {
+    const { private_metadata: metadata } = view;
+    const user = body.user.id;
+    const request = {
       ticketTypeId: typeId,
       contact,
       attributes: read.attributes,
       conversationId: context.conversationId,
+    };
+    deps.afterAck.run('ticket', async () => {
+      await confirm(metadata, user, await deps.actions.ticket(user, request));
     });
-    await confirm(view.private_metadata, body.user.id, result);
   });
 
   /**
