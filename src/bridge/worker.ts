@@ -21,10 +21,11 @@ export interface WorkerOptions {
   /**
    * While deliveries arrive in a burst (at least `burst.arrivals` within `burst.windowMs`), at most this many are
    * processed at once, so answering the senders — Intercom allows 5 s — keeps the event loop first; the backlog
-   * is drained at full concurrency as soon as the burst ends. Default 1 (never 0: the inbox always moves).
+   * is drained at full concurrency when the burst ends, or once it has lasted `burst.maxMs` (a stream that does
+   * not stop must not starve the inbox). Default 1 (never 0: the inbox always moves).
    */
   burstConcurrency?: number;
-  burst?: { arrivals: number; windowMs: number };
+  burst?: { arrivals: number; windowMs: number; maxMs: number };
   /** Told how each attempt ended and how long it took (metrics); `reason` says why it failed. */
   onOutcome?: (delivery: Delivery, outcome: 'done' | 'retry' | 'parked', ms: number, reason?: string) => void;
 }
@@ -41,6 +42,7 @@ export class InboxWorker {
   #running = false;
   #windowStart = 0;
   #arrivals = 0;
+  #burstSince = 0;
   #burstUntil = 0;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -54,7 +56,7 @@ export class InboxWorker {
       now: Date.now,
       random: Math.random,
       burstConcurrency: 1,
-      burst: { arrivals: 20, windowMs: 100 },
+      burst: { arrivals: 20, windowMs: 100, maxMs: 2_000 },
       ...options,
     };
   }
@@ -79,15 +81,22 @@ export class InboxWorker {
       this.#arrivals = 0;
     }
     this.#arrivals += 1;
-    if (this.#arrivals >= arrivals) this.#burstUntil = now + windowMs;
+    if (this.#arrivals >= arrivals) {
+      if (now >= this.#burstUntil) this.#burstSince = now;
+      this.#burstUntil = now + windowMs;
+    }
     this.wake();
   }
 
   /** How many deliveries may run now: fewer during a burst of arrivals. */
   #limit(): number {
-    return this.#o.now() < this.#burstUntil
+    return this.#bursting(this.#o.now())
       ? Math.max(1, Math.min(this.#o.burstConcurrency, this.#o.concurrency))
       : this.#o.concurrency;
+  }
+
+  #bursting(now: number): boolean {
+    return now < this.#burstUntil && now - this.#burstSince < this.#o.burst.maxMs;
   }
 
   /** Stops claiming and waits for the deliveries in flight to finish. */
@@ -132,7 +141,10 @@ export class InboxWorker {
 
   #sleep(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#o.pollMs);
+      // during a burst, look again when it would end rather than a whole poll later
+      const now = this.#o.now();
+      const ms = this.#bursting(now) ? Math.min(this.#o.pollMs, this.#burstUntil - now + 1) : this.#o.pollMs;
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();

@@ -135,7 +135,7 @@ describe('InboxWorker', () => {
         await new Promise((r) => setTimeout(r, 15));
         running -= 1;
       },
-      { concurrency: 4, now: () => clock.now, burst: { arrivals: 5, windowMs: 100 } },
+      { concurrency: 4, now: () => clock.now, burst: { arrivals: 5, windowMs: 100, maxMs: 1_000 } },
     );
     const drained = () => until(async () => (await store.inboxStats(Date.now())).pending === 0);
     return { clock, drained, peak: () => peak, reset: () => (peak = 0) };
@@ -164,6 +164,20 @@ describe('InboxWorker', () => {
       t.clock.now += 60; // never five within one 100 ms window
       worker?.arrived();
     }
+    worker?.start();
+    await t.drained();
+    expect(t.peak()).toBe(4);
+  });
+
+  it('goes back to full concurrency once a burst has lasted burst.maxMs, though arrivals go on', async () => {
+    const t = burstSetup();
+    // one burst kept going past maxMs: five arrivals in every 100 ms window for 1.1 s
+    for (let ms = 0; ms <= 1_100; ms += 50) {
+      for (let i = 0; i < 5; i++) worker?.arrived();
+      t.clock.now += 50;
+    }
+    t.clock.now -= 50; // still inside the last window: the arrivals alone would call this a burst
+    for (const c of ['a', 'b', 'c', 'd']) await enqueue(c);
     worker?.start();
     await t.drained();
     expect(t.peak()).toBe(4);
