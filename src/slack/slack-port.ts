@@ -4,7 +4,13 @@ import type { EphemeralTarget, SlackPort, SlackUser } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildThreadLine } from './blocks/thread.ts';
-import { type SlackAnswer, SlackPlatformError, SlackRateLimitedError, type SlackWebApi } from './web-api.ts';
+import {
+  type SlackAnswer,
+  SlackHttpError,
+  SlackPlatformError,
+  SlackRateLimitedError,
+  type SlackWebApi,
+} from './web-api.ts';
 
 // Message metadata marks what the bridge posted, so an attempt interrupted between Slack's answer and the store's
 // write can find its message instead of posting it twice (conversation-sync.ts).
@@ -64,10 +70,7 @@ export class WebApiSlackPort implements SlackPort {
       this.#onCall?.(method, 'ok');
       return result;
     } catch (error) {
-      this.#onCall?.(
-        method,
-        error instanceof SlackRateLimitedError ? 'ratelimited' : (platformError(error) ?? 'request_error'),
-      );
+      this.#onCall?.(method, callStatus(error));
       throw error;
     }
   }
@@ -244,6 +247,13 @@ function classify(error: unknown): Error {
   return new RetryLater(`Slack call failed: ${error instanceof Error ? error.message : String(error)}`, {
     cause: error,
   });
+}
+
+/** How a failed call is counted: ratelimited, Slack's error code, http_<status>, or request_error (no answer). */
+function callStatus(error: unknown): string {
+  if (error instanceof SlackRateLimitedError) return 'ratelimited';
+  if (error instanceof SlackHttpError) return `http_${error.status}`;
+  return platformError(error) ?? 'request_error';
 }
 
 function platformError(error: unknown): string | undefined {

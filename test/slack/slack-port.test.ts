@@ -137,6 +137,13 @@ describe('WebApiSlackPort for people', () => {
     slack.fail({ method: 'chat.postMessage', status: 429, retryAfter: 3 });
     await failure(counted.postCard('C0PUBLIC1', card));
     await failure(counted.postCard('C0NOWHERE', card));
-    expect(calls).toEqual(['auth.test ok', 'chat.postMessage ratelimited', 'chat.postMessage channel_not_found']);
+    slack.fail({ method: 'chat.postMessage', status: 503 });
+    await failure(counted.postCard('C0PUBLIC1', card));
+    expect(calls).toEqual([
+      'auth.test ok',
+      'chat.postMessage ratelimited',
+      'chat.postMessage channel_not_found',
+      'chat.postMessage http_503',
+    ]);
   });
 });
