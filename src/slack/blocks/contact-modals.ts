@@ -343,22 +343,22 @@ export function ticketModal(
 export const TICKET_RETRY = 'ticket_type_retry';
 
 /**
- * Slack allows 3,000 characters of private_metadata: a long message's description gives way first, then its
- * title; a type with so many fields that they do not fit leaves them out (the submission then reads them from the
- * bridge's cached ticket types).
+ * Slack allows 3,000 characters of private_metadata. A type's fields give way first (the submission can read them
+ * from the bridge's cached ticket types); then a long message's description, then its title (nothing else has
+ * them: what is cut is lost to later redraws of the modal).
  */
 function fitMetadata(context: ContactModalContext): ContactModalContext {
   const fitted = { ...context };
+  if (JSON.stringify(fitted).length > 3000) {
+    fitted.fields = undefined;
+    fitted.unfillable = undefined;
+  }
   for (const field of ['description', 'title'] as const) {
     const over = JSON.stringify(fitted).length - 3000;
     const text = fitted[field];
     if (over <= 0) break;
     // escaping can make the JSON longer than the text: cut with room to spare
     if (text) fitted[field] = cut(text, Math.max(0, text.length - over - 20)) || undefined;
-  }
-  if (JSON.stringify(fitted).length > 3000) {
-    fitted.fields = undefined;
-    fitted.unfillable = undefined;
   }
   return fitted;
 }

@@ -134,6 +134,8 @@ describe('attributes the form cannot offer', () => {
     expect(view.private_metadata.length).toBeLessThanOrEqual(3000);
     expect(JSON.parse(view.private_metadata)).toMatchObject({ typeId: '6' });
     expect(JSON.parse(view.private_metadata).fields).toBeUndefined();
+    // the fields can be read again from the cached types; the message's text cannot: it stays whole
+    expect(JSON.parse(view.private_metadata).description).toBe('d'.repeat(2000));
     expect(view.blocks.length).toBeLessThanOrEqual(100);
     // past the 90 inputs a modal has room for, a required field cannot be offered, and says so
     expect(ticketFields(huge).fields).toHaveLength(90);
