@@ -40,7 +40,7 @@ import {
 import { helpText, parseCommand } from '../commands/grammar.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
 import { type AfterAck, withinBudget } from './scheduling.ts';
-import { pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
+import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 export interface CommandListenerDeps {
   lookup: Lookup;
@@ -359,7 +359,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
   app.view(CONTACT_CALLBACK.note, async ({ ack, view, body }) => {
     const values = viewValues(view);
     const contact = pickedContact(values);
-    const text = textOf(values[FIELD.message]?.[FIELD.message]?.value);
+    const text = inputValue(values, FIELD.message)?.trim() ?? '';
     const errors: Record<string, string> = {};
     if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
     if (!text) errors[FIELD.message] = 'Write the note first.';
@@ -380,7 +380,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     const values = viewValues(view);
     const contact = pickedContact(values);
     const tagIds = pickedTagIds(values);
-    const newTag = textOf(values[FIELD.newTag]?.[FIELD.newTag]?.value) || undefined;
+    const newTag = inputValue(values, FIELD.newTag)?.trim() || undefined;
     const errors: Record<string, string> = {};
     if (!contact) errors[CONTACT_FIELD.contact] = 'Pick the contact.';
     if (!tagIds) errors[FIELD.tags] = UNREADABLE_TAGS;
@@ -520,11 +520,6 @@ function errorCode(error: unknown): string {
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   if (typeof code === 'string') return code;
   return error instanceof Error ? error.name : 'unknown';
-}
-
-/** A text input's value: Slack always sends a string, but a request is not trusted to. */
-function textOf(value: unknown): string {
-  return typeof value === 'string' ? value.trim() : '';
 }
 
 function firstLine(text: string): string {
