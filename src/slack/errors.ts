@@ -45,15 +45,26 @@ export function handleSlackErrors(app: App, options: { slack: SlackPort; logger:
         }
       }
     }
-    logger.error(
-      { err: error, ...request, answered },
-      answered ? 'Slack request failed before it was answered: answered with an apology' : 'Slack request failed',
-    );
+    // a command's answer and a modal's field error carry the apology; a click's comes as an ephemeral message;
+    // a shortcut, a click inside a modal or a modal with no input has nowhere to show one
+    let told = answered && apologyIn(body);
     if (answered && request.kind === 'block_actions' && request.channel && request.user) {
-      await slack.tellUser({ channel: request.channel, user: request.user }, SLACK_REQUEST_FAILED).catch((e) => {
-        logger.warn({ err: e }, 'could not tell the user their click failed');
-      });
+      told = await slack.tellUser({ channel: request.channel, user: request.user }, SLACK_REQUEST_FAILED).then(
+        () => true,
+        (e: unknown) => {
+          logger.warn({ err: e }, 'could not tell the user their click failed');
+          return false;
+        },
+      );
     }
+    logger.error(
+      { err: error, ...request, answered, told },
+      !answered
+        ? 'Slack request failed'
+        : told
+          ? 'Slack request failed before it was answered: answered with an apology'
+          : 'Slack request failed before it was answered: answered, with nowhere to show an apology',
+    );
   });
 }
 
@@ -80,6 +91,12 @@ function describeSlackRequest(body: AnyMiddlewareArgs['body']) {
   const user = typeof b.user === 'string' ? b.user : (b.user?.id ?? b.user_id ?? b.event?.user);
   const channel = b.channel?.id ?? b.channel_id ?? b.event?.channel;
   return { kind, id, user, channel };
+}
+
+/** Whether the answer `answerFor` gives this request shows the person the apology. */
+function apologyIn(body: AnyMiddlewareArgs['body']): boolean {
+  const answer = answerFor(body) as { text?: string; errors?: unknown } | undefined;
+  return answer?.text === SLACK_REQUEST_FAILED || answer?.errors !== undefined;
 }
 
 /** The answer a failed request gets, by its kind. */

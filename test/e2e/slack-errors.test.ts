@@ -2,7 +2,13 @@ import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SLACK_REQUEST_FAILED } from '../../src/slack/errors.ts';
 import { CHANNEL, Harness, SIGNING_SECRET } from '../support/harness.ts';
-import { blockAction, postToSlackEndpoint, slashCommandBody, viewSubmission } from '../support/slack-requests.ts';
+import {
+  blockAction,
+  globalShortcut,
+  postToSlackEndpoint,
+  slashCommandBody,
+  viewSubmission,
+} from '../support/slack-requests.ts';
 
 // Bolt's global error handler, seen from Slack: listeners that throw are added to the running app, and what
 // Slack gets back (and what the log says) is checked. Without the handler each of these was a bare 500.
@@ -56,6 +62,7 @@ describe('a listener that fails before answering', () => {
         user: ALICE,
         channel: CHANNEL,
         answered: true,
+        told: true,
         err: expect.objectContaining({ message: 'listener broke' }),
       }),
     ]);
@@ -107,6 +114,27 @@ describe('a listener that fails before answering', () => {
     expect(failures()).toEqual([
       expect.objectContaining({ kind: 'slash_command', id: '/explode', user: ALICE, answered: true }),
     ]);
+  });
+});
+
+describe('a listener that fails before answering, with nowhere to show an apology', () => {
+  it('a global shortcut: acknowledged, and the log says nobody was told', async () => {
+    app.shortcut('explode_shortcut', async () => {
+      throw new Error('listener broke');
+    });
+    const answer = await h.interact(globalShortcut({ user: ALICE, callbackId: 'explode_shortcut' }));
+    expect(answer.status).toBe(200);
+    await h.eventually(() =>
+      expect(failures()).toEqual([
+        expect.objectContaining({
+          msg: 'Slack request failed before it was answered: answered, with nowhere to show an apology',
+          kind: 'shortcut',
+          answered: true,
+          told: false,
+        }),
+      ]),
+    );
+    expect(h.slack.ephemerals).toEqual([]);
   });
 });
 
