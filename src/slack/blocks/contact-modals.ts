@@ -33,7 +33,10 @@ export const ContactModalContext = z.object({
   permalink: z.string().optional(),
   source: z.object({ channel: z.string(), ts: z.string(), root: z.string() }).optional(),
   fields: z.array(TicketField).optional(),
-  /** Names of required attributes the form cannot offer (a list with no options): such a ticket cannot be sent. */
+  /**
+   * Names of required attributes the form cannot offer (a list with no options, or past the 90 inputs a modal
+   * holds): such a ticket cannot be sent.
+   */
   unfillable: z.array(z.string()).optional(),
 });
 export type ContactModalContext = z.infer<typeof ContactModalContext>;
@@ -248,7 +251,7 @@ export function ticketFields(type: TicketType): { fields: TicketField[]; unfilla
 /** The sentence for a type whose required attributes the form cannot offer. */
 export function unfillableProblem(names: readonly string[]): string {
   const list = names.map((n) => `“${n}”`).join(', ');
-  return `This type requires ${list}, which cannot be filled in from Slack (a list with no options). Choose another type, or ask an Intercom admin to fix the type.`;
+  return `This type requires ${list}, which cannot be filled in from Slack (a list with no options, or more fields than a Slack form can hold). Choose another type, or ask an Intercom admin to fix the type.`;
 }
 
 /** A link Slack made, safe inside `<…|…>`. */
