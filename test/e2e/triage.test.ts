@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snoozeChoices } from '../../src/bridge/snooze.ts';
 import type { FakeIntercom, RecordedRequest } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, Harness, NO_STATE } from '../support/harness.ts';
+import { CHANNEL, Harness, NO_STATE, unreadableTagSelections } from '../support/harness.ts';
 import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts';
 
 // Button-driven triage over real HTTP: signed Slack requests into the running bridge, the fake Intercom
@@ -627,15 +627,7 @@ describe('the tag modal refuses a tag select that does not hold options', () => 
     const view = await h.openedView('triage_tag');
     const linesBefore = h.sink.lines().length;
     const before = writes().length;
-    const unreadable = [
-      vip,
-      { value: vip },
-      [null],
-      [{ value: vip }, null],
-      [{ value: 5 }],
-      [{ value: vip }, {}],
-      ['x'],
-    ];
+    const unreadable = unreadableTagSelections(vip);
     for (const selected of unreadable) {
       const answer = await h.submit(ALICE, view, {
         tags: { tags: { type: 'multi_external_select', selected_options: selected } },

@@ -229,3 +229,8 @@ export class Harness {
 
 /** Modal states Slack never sends, but a request is not trusted to leave out: none, null, no values, bad values. */
 export const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
+
+/** What a tag select's `selected_options` is never sent as by Slack, around a real tag id (`tagId`). */
+export function unreadableTagSelections(tagId: string): unknown[] {
+  return [tagId, { value: tagId }, [null], [{ value: tagId }, null], [{ value: 5 }], [{ value: tagId }, {}], ['x']];
+}
