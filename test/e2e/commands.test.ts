@@ -723,18 +723,22 @@ describe('note, tag and ticket modals', () => {
     );
   });
 
-  it('message shortcut: a type chosen before the permalink arrives still shows its fields (Slack refuses the stale redraw)', async () => {
-    h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
-    h.slack.latencyMs = (method) => (method === 'chat.getPermalink' ? 300 : 0);
-    await h.interact(
+  /** Alice's "Create Intercom ticket" on a channel message (not in a card's thread) with this text. */
+  const ticketShortcutOn = (text: string) =>
+    h.interact(
       messageShortcut({
         user: ALICE,
         callbackId: 'ticket_from_message',
         channel: CHANNEL,
-        message: { ts: '1800000600.000100', text: 'Printer on fire' },
+        message: { ts: '1800000600.000100', text },
         responseUrl: `${h.slack.url}/response/shortcut2`,
       }),
     );
+
+  it('message shortcut: a type chosen before the permalink arrives still shows its fields (Slack refuses the stale redraw)', async () => {
+    h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
+    h.slack.latencyMs = (method) => (method === 'chat.getPermalink' ? 300 : 0);
+    await ticketShortcutOn('Printer on fire');
     // the type is chosen on the modal as first opened, while the shortcut's own redraw still waits for Slack
     const opened = await h.openedView('ticket_create');
     const bug = ticketType('Bug report');
@@ -749,15 +753,7 @@ describe('note, tag and ticket modals', () => {
 
   it('message shortcut: still opens, without a link, when Slack will not give the permalink', async () => {
     h.slack.fail({ method: 'chat.getPermalink', error: 'channel_not_found' });
-    await h.interact(
-      messageShortcut({
-        user: ALICE,
-        callbackId: 'ticket_from_message',
-        channel: CHANNEL,
-        message: { ts: '1800000600.000100', text: 'Refund please' },
-        responseUrl: `${h.slack.url}/response/shortcut2`,
-      }),
-    );
+    await ticketShortcutOn('Refund please');
     const opened = await h.openedView('ticket_create');
     await h.eventually(() =>
       expect(h.sink.lines().some((l) => l.msg === 'could not get the message’s permalink')).toBe(true),
