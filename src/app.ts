@@ -24,6 +24,7 @@ import { handleSlackErrors } from './slack/errors.ts';
 import { registerCommandListeners } from './slack/listeners/commands.ts';
 import { AfterAck } from './slack/listeners/scheduling.ts';
 import { registerTriageListeners } from './slack/listeners/triage.ts';
+import { SlackHttpReceiver } from './slack/receiver.ts';
 import { WebApiSlackPort } from './slack/slack-port.ts';
 import { SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
@@ -149,6 +150,8 @@ export async function startBridge(
       })
     : undefined;
   const slack = new App({
+    // no conversation store: nothing here uses it, and Bolt's default one builds an Error for every request
+    convoStore: false,
     authorize: async () => {
       bot ??= slackPort.authTest().catch((error: unknown) => {
         bot = undefined;
@@ -159,7 +162,9 @@ export async function startBridge(
     logger: toBoltLogger(logger),
     clientOptions,
     extendedErrorHandler: true,
-    ...(socket ? { receiver: socket } : { signingSecret: config.slack.signingSecret, customRoutes }),
+    receiver:
+      socket ??
+      new SlackHttpReceiver({ signingSecret: config.slack.signingSecret ?? '', routes: customRoutes, logger }),
   });
   handleSlackErrors(slack, {
     slack: slackPort,

@@ -3,6 +3,7 @@ import { CONVERSATION_TOPICS, conversationIdOf } from '../bridge/conversation-sy
 import { parseNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
+import { readBody } from './read-body.ts';
 
 export const WEBHOOK_PATH = '/intercom/webhooks';
 
@@ -114,18 +115,6 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
       });
     },
   };
-}
-
-/** Reads the body; past `limit` it keeps draining (so the client gets its 413) but keeps nothing. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-    else if (size > limit * 16) req.destroy(); // a sender that will not stop gets no answer at all
-  }
-  return size > limit ? 'too-large' : Buffer.concat(chunks);
 }
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {

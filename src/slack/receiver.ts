@@ -1,0 +1,116 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ListenOptions } from 'node:net';
+import type { App, BufferedIncomingMessage, Receiver } from '@slack/bolt';
+import { HTTPReceiver } from '@slack/bolt';
+import { readBody } from '../http/read-body.ts';
+import { type Route, routesServer } from '../http/routes-server.ts';
+import type { Logger } from '../logger.ts';
+import { toBoltLogger } from './bolt-logger.ts';
+import { signingKey, slackSignatureProblem } from './signature.ts';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+/** Bolt's own limit for a Slack request body. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface SlackReceiverOptions {
+  signingSecret: string;
+  /** The bridge's other routes (Intercom's webhook, health, metrics), served on the same listener. */
+  routes: readonly Route[];
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Slack's requests over HTTP, on one server with the bridge's own routes. The signature is checked here, on the
+ * raw bytes, before Bolt sees the request; Bolt's HTTP receiver (its own check off) then parses it, acks and runs
+ * the listeners as usual. Why not Bolt's check: see slackSignatureProblem.
+ */
+export class SlackHttpReceiver implements Receiver {
+  readonly #bolt: HTTPReceiver;
+  readonly #key;
+  readonly #routes: readonly Route[];
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  #server: Server | undefined;
+
+  constructor(options: SlackReceiverOptions) {
+    this.#key = signingKey(options.signingSecret);
+    this.#routes = options.routes;
+    this.#logger = options.logger.child({ component: 'slack-receiver' });
+    this.#now = options.now ?? Date.now;
+    this.#bolt = new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      signatureVerification: false,
+      endpoints: [SLACK_EVENTS_PATH],
+      logger: toBoltLogger(options.logger),
+    });
+  }
+
+  init(app: App): void {
+    this.#bolt.init(app);
+  }
+
+  /** Listens (App.start passes its arguments here); resolves with the server once it does. */
+  async start(listen: ListenOptions): Promise<Server> {
+    const slack: Route = {
+      path: SLACK_EVENTS_PATH,
+      method: ['POST'],
+      handler: (req, res) => {
+        this.#handle(req, res).catch((error: unknown) => {
+          this.#logger.error({ err: error }, 'a Slack request could not be handled');
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+      },
+    };
+    const server = routesServer([slack, ...this.#routes]);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === 'too-large') {
+      this.#logger.warn({ limit: MAX_BODY_BYTES }, 'Slack request refused: body too large');
+      return void res.writeHead(413).end();
+    }
+    // Slack checks a new URL with an unsigned ssl_check; it must be answered, and nothing riding with it run
+    if (isSslCheck(req, body)) return void res.writeHead(200).end();
+    const problem = slackSignatureProblem(
+      this.#key,
+      { signature: header(req, 'x-slack-signature'), timestamp: header(req, 'x-slack-request-timestamp') },
+      body,
+      this.#now(),
+    );
+    if (problem !== undefined) {
+      this.#logger.warn({ problem, remote: req.socket.remoteAddress }, 'Slack request refused: bad signature');
+      return void res.writeHead(401).end();
+    }
+    (req as BufferedIncomingMessage).rawBody = body;
+    this.#bolt.requestListener(req, res);
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? undefined : value;
+}
+
+function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
+  if (req.headers['content-type'] !== 'application/x-www-form-urlencoded') return false;
+  // a cheap look first: a full parse of every form body costs as much as the signature check
+  if (!body.includes('ssl_check=')) return false;
+  return new URLSearchParams(body.toString('utf8')).get('ssl_check') === '1';
+}
