@@ -18,8 +18,9 @@ import { ask, cpuTicks, freePort, startFlags } from './support/processes.ts';
 // Intercom (another process, with the fake Slack) takes INTERCOM_LATENCY_MS (2,500) to answer each write. Slack
 // wants an answer within 3 s and the bridge acknowledges before calling Intercom, so the answer should not wait
 // for the write. Then the same clicks against a bare Bolt app that only acks (bench/support/bare-bolt.ts), on the
-// same core, for the ratio. Each server first gets WARM_UP (100) clicks on other cards, over the keep-alive
-// connections the measured clicks then use. Run with `npm run bench:ack`.
+// same core, for the ratio. Each server first gets WARM_UP (100) clicks on other cards; the measured clicks then
+// go over CONCURRENCY keep-alive connections opened just before, as a load balancer in front of the bridge keeps
+// them. Run with `npm run bench:ack`.
 
 const CLICKS = Number(process.env.CLICKS ?? 200);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
@@ -66,6 +67,27 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * Opens (or keeps open) the pool's CONCURRENCY keep-alive connections with Slack's unsigned `ssl_check`, which
+ * both servers answer without doing anything. Without it, the bridge's connections would have timed out while
+ * its warm-up writes finished (Node closes idle ones after 5 s) and its burst would time 20 TCP connects that
+ * the bare app's burst, run right after its warm-up, does not: up to 200 ms on the first clicks.
+ */
+async function openConnections(pool: Pool): Promise<void> {
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      const res = await pool.request({
+        path: '/slack/events',
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'ssl_check=1',
+      });
+      await res.body.dump();
+      if (res.statusCode !== 200) throw new Error(`ssl_check answered ${res.statusCode}`);
+    }),
+  );
 }
 
 /**
@@ -239,6 +261,7 @@ async function main() {
   ]);
   await new Promise((r) => setTimeout(r, INTERCOM_LATENCY_MS + 1000));
 
+  await openConnections(bridgeClicks);
   const started = performance.now();
   const ours = await fire(bridgeClicks, measuredClicks, ourPids(bridge));
   const closesMs = await Promise.race([
@@ -264,6 +287,7 @@ async function main() {
   const bareUrl = `http://127.0.0.1:${(JSON.parse(String(line)) as { port: number }).port}`;
   const bareClicks = new Pool(bareUrl, { connections: CONCURRENCY });
   await fire(bareClicks, warmUpClicks, []);
+  await openConnections(bareClicks);
   const floor = await fire(bareClicks, measuredClicks, ourPids(bare));
   await bareClicks.close();
   await stop(bare);
