@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
+import { header, requestText, type TextResponse } from '../http/request-text.ts';
 import {
   IntercomApiError,
   type IntercomError,
@@ -143,13 +144,12 @@ export class IntercomHttp {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const signal = options.signal;
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const request: Dispatcher.RequestOptions = {
+    const request: Dispatcher.DispatchOptions = {
       origin: this.origin,
       path: this.#prefix + spec.path + queryString(spec.query),
       method: spec.method,
       headers: body === undefined ? this.#headers : this.#jsonHeaders,
       body,
-      signal,
       // undici's own timers: cheap, but coarse (they tick every half second), which is fine for seconds
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -185,7 +185,7 @@ export class IntercomHttp {
   }
 
   async #attempt<S extends z.ZodType>(
-    request: Dispatcher.RequestOptions,
+    request: Dispatcher.DispatchOptions,
     label: RequestLabel,
     schema: S,
     timeoutMs: number,
@@ -194,18 +194,15 @@ export class IntercomHttp {
     | { ok: true; status: number; value: z.output<S> }
     | { ok: false; status: number | undefined; failure: AttemptFailure; error: IntercomError }
   > {
-    let response: Dispatcher.ResponseData;
-    let text: string;
+    let response: TextResponse;
     try {
-      response = await this.#dispatcher.request(request);
-      text = await response.body.text();
+      response = await requestText(this.#dispatcher, request, signal);
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       return { ok: false, status: undefined, ...networkFailure(label, cause, timeoutMs) };
     }
 
-    const status = response.statusCode;
-    const headers = response.headers;
+    const { statusCode: status, headers, text } = response;
     this.#pacer?.observe({
       limit: header(headers, 'x-ratelimit-limit'),
       remaining: header(headers, 'x-ratelimit-remaining'),
@@ -294,11 +291,6 @@ function queryString(query: Query | undefined): string {
     out += `${out ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
   }
   return out;
-}
-
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {

@@ -1,4 +1,5 @@
 import { type Dispatcher, Pool } from 'undici';
+import { header, requestText, type TextResponse } from '../http/request-text.ts';
 
 /**
  * The Slack Web API as the bridge's background work uses it: one keep-alive undici Pool, writes sent as JSON,
@@ -57,23 +58,19 @@ export class SlackWebApi {
     request: { method: 'GET' | 'POST'; path: string; headers: Record<string, string> },
     args?: Record<string, unknown>,
   ): Promise<SlackAnswer> {
-    let status: number;
-    let headers: Dispatcher.ResponseData['headers'];
-    let text: string;
+    let response: TextResponse;
     try {
-      const response = await this.#pool.request({
+      response = await requestText(this.#pool, {
         origin: this.#origin,
         ...request,
         body: args === undefined ? undefined : JSON.stringify(args),
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
     } catch (cause) {
       throw new SlackRequestError(method, cause);
     }
+    const { statusCode: status, headers, text } = response;
     if (status === 429) throw new SlackRateLimitedError(method, retryAfterSeconds(header(headers, 'retry-after')));
     let body: unknown;
     try {
@@ -147,11 +144,6 @@ export class SlackRequestError extends SlackCallError {
   constructor(method: string, cause: unknown) {
     super(method, cause instanceof Error ? cause.message : String(cause), { cause });
   }
-}
-
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Retry-After in seconds; Slack always sends one with a 429, and a second is the floor when it does not. */
