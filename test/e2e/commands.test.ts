@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RESPONSE_URL_TIMEOUT_MS } from '../../src/slack/listeners/commands.ts';
 import type { FakeIntercom } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, Harness, NO_STATE, unreadableTagSelections } from '../support/harness.ts';
+import { CHANNEL, expectUnreadableTagsRefused, Harness, NO_STATE } from '../support/harness.ts';
 import {
   blockAction,
   blockSuggestion,
@@ -92,13 +92,13 @@ const picked = (value: string, label = value) => ({
 });
 
 /** Chooses a ticket type in the modal (through `via`, this bridge unless told) and waits for its fields. */
-async function chooseType(
+function pickType(
   view: Record<string, unknown>,
   type: { id: string; name: string },
   state: Record<string, unknown>,
   via: Harness = h,
-): Promise<Record<string, unknown>> {
-  await via.interact(
+) {
+  return via.interact(
     viewAction(
       ALICE,
       view,
@@ -110,6 +110,15 @@ async function chooseType(
       state,
     ),
   );
+}
+
+async function chooseType(
+  view: Record<string, unknown>,
+  type: { id: string; name: string },
+  state: Record<string, unknown>,
+  via: Harness = h,
+): Promise<Record<string, unknown>> {
+  await pickType(view, type, state, via);
   return h.eventually(() => {
     const updated = h.slack.views.get(String(view.id));
     if (!updated || metadataOf(updated).typeId !== type.id) throw new Error('the type’s fields are not shown yet');
@@ -522,19 +531,9 @@ describe('note, tag and ticket modals', () => {
     const { responseUrl } = await h.command(ALICE, 'tag ann@example.com');
     const view = await h.openedView('contact_tag');
     const linesBefore = h.sink.lines().length;
-    const unreadable = unreadableTagSelections(vip);
-    for (const selected of unreadable) {
-      const answer = await h.submit(ALICE, view, {
-        contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
-        tags: { tags: { type: 'multi_external_select', selected_options: selected } },
-        new_tag: { new_tag: { type: 'plain_text_input', value: 'refund' } },
-      });
-      expect(answer.status).toBe(200);
-      expect(JSON.parse(answer.body), JSON.stringify(selected)).toEqual({
-        response_action: 'errors',
-        errors: { tags: 'The tags picked could not be read; pick them again.' },
-      });
-    }
+    await expectUnreadableTagsRefused(h, ALICE, view, vip, {
+      contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+    });
     expect(posts(/tags$/)).toEqual([]);
     expect(h.responsesTo(idOf(responseUrl))).toEqual([]);
     expect(h.errorLines(linesBefore)).toEqual([]);
@@ -556,18 +555,7 @@ describe('note, tag and ticket modals', () => {
         },
       },
     };
-    await h.interact(
-      viewAction(
-        ALICE,
-        first,
-        {
-          action_id: 'ticket_type',
-          type: 'external_select',
-          selected_option: { text: { type: 'plain_text', text: 'Bug report' }, value: String(bug?.id) },
-        },
-        contactState,
-      ),
-    );
+    await pickType(first, { id: String(bug?.id), name: 'Bug report' }, contactState);
     const view = await h.eventually(() => {
       const updated = h.slack.views.get(String(first.id));
       if (!updated || !JSON.stringify(updated.blocks).includes('Severity')) throw new Error('not updated yet');
@@ -782,18 +770,7 @@ describe('note, tag and ticket modals', () => {
         contact: { selected_option: { text: { type: 'plain_text', text: 'Ann' }, value: 'email:ann@example.com' } },
       },
     };
-    await h.interact(
-      viewAction(
-        ALICE,
-        first,
-        {
-          action_id: 'ticket_type',
-          type: 'external_select',
-          selected_option: { text: { type: 'plain_text', text: 'Question' }, value: String(simple.id) },
-        },
-        contactState,
-      ),
-    );
+    await pickType(first, { id: String(simple.id), name: 'Question' }, contactState);
     const view = await h.eventually(() => {
       const v = h.slack.views.get(String(first.id));
       if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');
@@ -1010,18 +987,7 @@ describe('ticket submissions are answered before Intercom is asked anything', ()
 
     // a type archived since the list was shown
     const retired = h.intercom.ticketTypes.find((t) => t.name === 'Retired type');
-    await h.interact(
-      viewAction(
-        ALICE,
-        first,
-        {
-          action_id: 'ticket_type',
-          type: 'external_select',
-          selected_option: { text: { type: 'plain_text', text: 'Retired type' }, value: String(retired?.id) },
-        },
-        state,
-      ),
-    );
+    await pickType(first, { id: String(retired?.id), name: 'Retired type' }, state);
     await h.eventually(() =>
       expect(JSON.stringify(h.slack.views.get(String(first.id))?.blocks)).toContain(
         '⚠️ This ticket type is no longer available in Intercom; choose another.',
@@ -1035,18 +1001,7 @@ describe('ticket submissions are answered before Intercom is asked anything', ()
     const other = await secondReplica();
     expect(h.intercom.calls('GET', '/ticket_types')).toHaveLength(listed + 1);
     const current = h.slack.views.get(String(first.id)) ?? first;
-    await other.interact(
-      viewAction(
-        ALICE,
-        current,
-        {
-          action_id: 'ticket_type',
-          type: 'external_select',
-          selected_option: { text: { type: 'plain_text', text: bug.name }, value: bug.id },
-        },
-        state,
-      ),
-    );
+    await pickType(current, { id: bug.id, name: bug.name }, state, other);
     const failed = await h.eventually(() => {
       const view = h.slack.views.get(String(first.id));
       if (!JSON.stringify(view?.blocks).includes('ticket_type_retry')) throw new Error('no problem shown yet');
@@ -1107,18 +1062,7 @@ describe('when Intercom says no', () => {
         contact: { selected_option: { text: { type: 'plain_text', text: 'Ann' }, value: 'email:ann@example.com' } },
       },
     };
-    await h.interact(
-      viewAction(
-        ALICE,
-        first,
-        {
-          action_id: 'ticket_type',
-          type: 'external_select',
-          selected_option: { text: { type: 'plain_text', text: 'Question' }, value: String(question?.id) },
-        },
-        contactState,
-      ),
-    );
+    await pickType(first, { id: String(question?.id), name: 'Question' }, contactState);
     const view = await h.eventually(() => {
       const v = h.slack.views.get(String(first.id));
       if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snoozeChoices } from '../../src/bridge/snooze.ts';
 import type { FakeIntercom, RecordedRequest } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, Harness, NO_STATE, unreadableTagSelections } from '../support/harness.ts';
+import { CHANNEL, expectUnreadableTagsRefused, Harness, NO_STATE } from '../support/harness.ts';
 import { blockSuggestion, type SlackAnswer } from '../support/slack-requests.ts';
 
 // Button-driven triage over real HTTP: signed Slack requests into the running bridge, the fake Intercom
@@ -627,18 +627,7 @@ describe('the tag modal refuses a tag select that does not hold options', () => 
     const view = await h.openedView('triage_tag');
     const linesBefore = h.sink.lines().length;
     const before = writes().length;
-    const unreadable = unreadableTagSelections(vip);
-    for (const selected of unreadable) {
-      const answer = await h.submit(ALICE, view, {
-        tags: { tags: { type: 'multi_external_select', selected_options: selected } },
-        new_tag: { new_tag: { type: 'plain_text_input', value: 'refund' } },
-      });
-      expect(answer.status).toBe(200);
-      expect(JSON.parse(answer.body), JSON.stringify(selected)).toEqual({
-        response_action: 'errors',
-        errors: { tags: 'The tags picked could not be read; pick them again.' },
-      });
-    }
+    await expectUnreadableTagsRefused(h, ALICE, view, vip);
     await h.drained();
     expect(writes()).toHaveLength(before);
     expect(h.slack.ephemerals).toEqual([]);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
 import { type BridgeOverrides, type RunningBridge, startBridge } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
@@ -231,6 +232,31 @@ export class Harness {
 export const NO_STATE = [undefined, null, {}, { values: null }, { values: 'x' }];
 
 /** What a tag select's `selected_options` is never sent as by Slack, around a real tag id (`tagId`). */
-export function unreadableTagSelections(tagId: string): unknown[] {
+function unreadableTagSelections(tagId: string): unknown[] {
   return [tagId, { value: tagId }, [null], [{ value: tagId }, null], [{ value: 5 }], [{ value: tagId }, {}], ['x']];
+}
+
+/**
+ * Submits a tag modal (as `user`) once per unreadable tag selection (around `tagId`, with a new tag named and `fields`
+ * beside it) and expects each answered with an error on the tags field.
+ */
+export async function expectUnreadableTagsRefused(
+  h: Harness,
+  user: string,
+  view: Record<string, unknown>,
+  tagId: string,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  for (const selected of unreadableTagSelections(tagId)) {
+    const answer = await h.submit(user, view, {
+      ...fields,
+      tags: { tags: { type: 'multi_external_select', selected_options: selected } },
+      new_tag: { new_tag: { type: 'plain_text_input', value: 'refund' } },
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body), JSON.stringify(selected)).toEqual({
+      response_action: 'errors',
+      errors: { tags: 'The tags picked could not be read; pick them again.' },
+    });
+  }
 }
