@@ -63,10 +63,18 @@ export class WebApiSlackPort implements SlackPort {
     this.#onCall = onCall;
   }
 
-  /** Every Web API call goes through here, so each is counted with its result. */
-  async #api(method: string, call: (web: SlackWebApi) => Promise<SlackAnswer>): Promise<SlackAnswer> {
+  /** Every Web API call goes through these, so each is counted with its result. */
+  #write(method: string, args: Record<string, unknown>): Promise<SlackAnswer> {
+    return this.#counted(method, () => this.#web.write(method, args));
+  }
+
+  #read(method: string, args: Record<string, string | number | boolean>): Promise<SlackAnswer> {
+    return this.#counted(method, () => this.#web.read(method, args));
+  }
+
+  async #counted(method: string, call: () => Promise<SlackAnswer>): Promise<SlackAnswer> {
     try {
-      const result = await call(this.#web);
+      const result = await call();
       this.#onCall?.(method, 'ok');
       return result;
     } catch (error) {
@@ -79,18 +87,14 @@ export class WebApiSlackPort implements SlackPort {
     const message = buildCard(card);
     const metadata = { event_type: CARD_EVENT, event_payload: { conversation_id: card.conversationId } };
     const result = await this.#inChannel(channel, () =>
-      this.#api('chat.postMessage', (web) =>
-        web.write('chat.postMessage', { channel, ...message, metadata, unfurl_links: false, unfurl_media: false }),
-      ),
+      this.#write('chat.postMessage', { channel, ...message, metadata, unfurl_links: false, unfurl_media: false }),
     );
     return { ts: String(result.ts) };
   }
 
   async findCard(channel: string, conversationId: string): Promise<string | undefined> {
     const result = await this.#call(() =>
-      this.#api('conversations.history', (web) =>
-        web.read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
-      ),
+      this.#read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
     );
     const found = messagesOf(result).find(
       (m) => m.metadata?.event_type === CARD_EVENT && m.metadata.event_payload?.conversation_id === conversationId,
@@ -100,9 +104,7 @@ export class WebApiSlackPort implements SlackPort {
 
   async findThreadLine(channel: string, threadTs: string, key: string): Promise<boolean> {
     const result = await this.#call(() =>
-      this.#api('conversations.replies', (web) =>
-        web.read('conversations.replies', { channel, ts: threadTs, limit: 200, include_all_metadata: true }),
-      ),
+      this.#read('conversations.replies', { channel, ts: threadTs, limit: 200, include_all_metadata: true }),
     );
     return messagesOf(result).some(
       (m) => m.metadata?.event_type === LINE_EVENT && m.metadata.event_payload?.key === key,
@@ -111,7 +113,7 @@ export class WebApiSlackPort implements SlackPort {
 
   async updateCard(channel: string, ts: string, card: CardData): Promise<void> {
     try {
-      await this.#api('chat.update', (web) => web.write('chat.update', { channel, ts, ...buildCard(card) }));
+      await this.#write('chat.update', { channel, ts, ...buildCard(card) });
     } catch (error) {
       if (platformError(error) === 'message_not_found') throw new MessageGone();
       throw classify(error);
@@ -122,22 +124,20 @@ export class WebApiSlackPort implements SlackPort {
     const message = buildThreadLine(line);
     const metadata = key ? { metadata: { event_type: LINE_EVENT, event_payload: { key } } } : {};
     await this.#inChannel(channel, () =>
-      this.#api('chat.postMessage', (web) =>
-        web.write('chat.postMessage', {
-          channel,
-          thread_ts: threadTs,
-          ...message,
-          ...metadata,
-          unfurl_links: false,
-          unfurl_media: false,
-        }),
-      ),
+      this.#write('chat.postMessage', {
+        channel,
+        thread_ts: threadTs,
+        ...message,
+        ...metadata,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
     );
   }
 
   async user(userId: string): Promise<SlackUser | null> {
     try {
-      const answer = await this.#api('users.info', (web) => web.read('users.info', { user: userId }));
+      const answer = await this.#read('users.info', { user: userId });
       const user = answer.user as UserObject | undefined;
       if (!user) return null;
       return {
@@ -155,20 +155,18 @@ export class WebApiSlackPort implements SlackPort {
 
   async tellUser(target: EphemeralTarget, text: string): Promise<void> {
     await this.#call(() =>
-      this.#api('chat.postEphemeral', (web) =>
-        web.write('chat.postEphemeral', {
-          channel: target.channel,
-          user: target.user,
-          text,
-          ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-        }),
-      ),
+      this.#write('chat.postEphemeral', {
+        channel: target.channel,
+        user: target.user,
+        text,
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      }),
     );
   }
 
   /** Checks the bot token: who the bot is, and the scopes Slack granted (from the response header). */
   async authTest(): Promise<{ team: string; botUserId: string; botId: string; scopes: string[] }> {
-    const result = await this.#api('auth.test', (web) => web.write('auth.test', {}));
+    const result = await this.#write('auth.test', {});
     const scopes = String(result.scopes ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -182,23 +180,17 @@ export class WebApiSlackPort implements SlackPort {
   }
 
   async dm(userId: string, text: string): Promise<void> {
-    await this.#call(() =>
-      this.#api('chat.postMessage', (web) =>
-        web.write('chat.postMessage', { channel: userId, text, unfurl_links: false }),
-      ),
-    );
+    await this.#call(() => this.#write('chat.postMessage', { channel: userId, text, unfurl_links: false }));
   }
 
   async permalink(channel: string, ts: string): Promise<string> {
-    const result = await this.#call(() =>
-      this.#api('chat.getPermalink', (web) => web.read('chat.getPermalink', { channel, message_ts: ts })),
-    );
+    const result = await this.#call(() => this.#read('chat.getPermalink', { channel, message_ts: ts }));
     return String(result.permalink);
   }
 
   async react(channel: string, ts: string, emoji: string): Promise<void> {
     try {
-      await this.#api('reactions.add', (web) => web.write('reactions.add', { channel, timestamp: ts, name: emoji }));
+      await this.#write('reactions.add', { channel, timestamp: ts, name: emoji });
     } catch (error) {
       if (platformError(error) !== 'already_reacted') throw classify(error);
     }
@@ -212,7 +204,7 @@ export class WebApiSlackPort implements SlackPort {
       if (platformError(error) !== 'not_in_channel') throw classify(error);
     }
     try {
-      await this.#api('conversations.join', (web) => web.write('conversations.join', { channel }));
+      await this.#write('conversations.join', { channel });
       this.#logger.info({ channel }, 'joined the channel to post there');
     } catch (error) {
       if (platformError(error) === 'method_not_supported_for_channel_type') {
