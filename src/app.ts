@@ -128,7 +128,7 @@ export async function startBridge(
   // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
   // asks again on the next request until Slack accepts it.
   let bot: Promise<{ botId: string; botUserId: string }> | undefined;
-  // the webhook first: Bolt compiles each custom route's pattern anew on every request, in order, until one matches
+  // served beside Slack's endpoint: by SlackHttpReceiver over HTTP, by a plain server in Socket Mode
   const customRoutes = [
     intercomWebhookRoute({
       clientSecret: config.intercom.clientSecret,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
-import { header, requestText, type TextResponse } from '../http/request-text.ts';
+import { header, queryString, requestText, type TextResponse } from '../http/request-text.ts';
 import {
   IntercomApiError,
   type IntercomError,
@@ -280,17 +280,6 @@ function networkFailure(
     failure: { kind: notSent ? 'not-sent' : 'network' },
     error: new IntercomRequestError(label, cause, !notSent),
   };
-}
-
-function queryString(query: Query | undefined): string {
-  if (!query) return '';
-  let out = '';
-  for (const key in query) {
-    const value = query[key];
-    if (value === undefined) continue;
-    out += `${out ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
-  }
-  return out;
 }
 
 function parseBody(text: string): { ok: true; value: unknown } | { ok: false } {

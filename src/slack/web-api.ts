@@ -1,5 +1,5 @@
 import { type Dispatcher, Pool } from 'undici';
-import { header, requestText, type TextResponse } from '../http/request-text.ts';
+import { header, queryString, requestText, type TextResponse } from '../http/request-text.ts';
 
 /**
  * The Slack Web API as the bridge's background work uses it: one keep-alive undici Pool, writes sent as JSON,
@@ -42,11 +42,8 @@ export class SlackWebApi {
 
   /** A method that only reads (users.info, conversations.history …): GET with the arguments in the query. */
   read(method: string, args: Record<string, string | number | boolean> = {}): Promise<SlackAnswer> {
-    let query = '';
-    for (const [key, value] of Object.entries(args)) {
-      query += `${query ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
-    }
-    return this.#send(method, { method: 'GET', path: this.#prefix + method + query, headers: this.#headers });
+    const path = this.#prefix + method + queryString(args);
+    return this.#send(method, { method: 'GET', path, headers: this.#headers });
   }
 
   async close(): Promise<void> {
