@@ -369,11 +369,8 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    const { private_metadata: metadata } = view;
     const user = body.user.id;
-    deps.afterAck.run('contact_note', async () => {
-      await confirm(metadata, user, await deps.actions.note(user, contact, textToHtml(text)), text);
-    });
+    confirmAfterAck('contact_note', view, user, () => deps.actions.note(user, contact, textToHtml(text)), text);
   });
 
   app.view(CONTACT_CALLBACK.tag, async ({ ack, view, body }) => {
@@ -390,11 +387,8 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    const { private_metadata: metadata } = view;
     const user = body.user.id;
-    deps.afterAck.run('contact_tag', async () => {
-      await confirm(metadata, user, await deps.actions.tag(user, contact, tagIds, newTag));
-    });
+    confirmAfterAck('contact_tag', view, user, () => deps.actions.tag(user, contact, tagIds, newTag));
   });
 
   // checked only against what the modal carries (or the bridge already holds): Slack wants its answer within 3 s,
@@ -430,7 +424,6 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       return;
     }
     await ack();
-    const { private_metadata: metadata } = view;
     const user = body.user.id;
     const request = {
       ticketTypeId: typeId,
@@ -438,10 +431,20 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       attributes: read.attributes,
       conversationId: context.conversationId,
     };
-    deps.afterAck.run('ticket', async () => {
-      await confirm(metadata, user, await deps.actions.ticket(user, request));
-    });
+    confirmAfterAck('ticket', view, user, () => deps.actions.ticket(user, request));
   });
+
+  /** Once Slack has its answer, does `action` and tells the submitter how it went (keeps only the metadata). */
+  function confirmAfterAck(
+    what: string,
+    view: ViewOutput,
+    user: string,
+    action: () => Promise<ActionResult>,
+    typed?: string,
+  ) {
+    const metadata = view.private_metadata;
+    deps.afterAck.run(what, async () => confirm(metadata, user, await action(), typed));
+  }
 
   /**
    * Tells the submitter how it went: through the response URL it was opened from, else (none, or it did not take
