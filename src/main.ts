@@ -26,10 +26,23 @@ try {
 
 const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: secretsOf(config) });
 
+// What escapes every handler: a promise nobody awaited is logged and the bridge serves on (the request it belonged
+// to has been answered or timed out); an exception thrown past everything leaves the process in a state nobody
+// can vouch for, so it stops as for a signal — work in flight is leased and runs again on the next start.
+let shutdown: ((signal: string, code?: number) => Promise<void>) | undefined;
+process.on('unhandledRejection', (reason) => {
+  logger.error({ err: reason }, 'a promise failed with nobody waiting for it: serving on');
+});
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'an exception escaped every handler: stopping');
+  if (shutdown) void shutdown('uncaughtException', 1);
+  else process.exit(1);
+});
+
 try {
   const bridge = await startBridge(config, logger, { routes });
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests; finishing the work in flight');
@@ -39,11 +52,12 @@ try {
       process.exit(1);
     }, 25_000);
     deadline.unref();
-    await bridge.stop();
-    process.exit(0);
+    await bridge.stop().catch((error: unknown) => logger.error({ err: error }, 'the stop did not finish cleanly'));
+    process.exit(code);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const stop = shutdown;
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
 } catch (error) {
   logger.fatal({ err: error }, 'bridge failed to start');
   process.exit(1);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONVERSATION_TOPICS, conversationIdOf } from '../bridge/conversation-sync.ts';
-import { parseNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
+import { parseIncomingNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import { readBody } from './read-body.ts';
@@ -14,9 +14,11 @@ export type WebhookOutcome =
   | 'ping'
   | 'unconfigured'
   | 'too_large'
+  | 'busy'
   | 'bad_signature'
   | 'malformed'
   | 'too_old'
+  | 'too_new'
   | 'error';
 
 export interface WebhookRouteOptions {
@@ -32,6 +34,8 @@ export interface WebhookRouteOptions {
   maxBodyBytes?: number;
   /** Signed notifications older than this (seconds) are treated as replays and refused. */
   maxAgeSeconds?: number;
+  /** Signed notifications dated further ahead than this (seconds) are refused: a clock that far off, or a forgery. */
+  maxAheadSeconds?: number;
   now?: () => number;
 }
 
@@ -39,11 +43,16 @@ export interface WebhookRouteOptions {
  * POST /intercom/webhooks: verify the signature on the raw bytes, parse the envelope, store the delivery
  * (duplicates are recognised by notification id) and answer 200 at once — Intercom allows 5 s and prefers
  * 500 ms; the worker does the rest. HEAD answers 200 (Intercom checks the URL with it).
+ *
+ * What can be refused from the headers alone (no secret, no signature, a declared length over the limit) is
+ * refused before a byte of the body is read. Those answers, and any given before the body was read to its end,
+ * close the connection (`answerAndClose`): a sender cannot make the server read what it keeps sending.
  */
 export function intercomWebhookRoute(options: WebhookRouteOptions) {
   const { clientSecret, store, logger, onAccepted } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
   const maxAgeSeconds = options.maxAgeSeconds ?? 24 * 3600;
+  const maxAheadSeconds = options.maxAheadSeconds ?? 5 * 60;
   const now = options.now ?? Date.now;
   const log = logger.child({ component: 'intercom-webhooks' });
   const counted = (outcome: WebhookOutcome) => options.onOutcome?.(outcome);
@@ -53,31 +62,52 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     if (!clientSecret) {
       log.warn('webhook refused: INTERCOM_CLIENT_SECRET is not set');
       counted('unconfigured');
-      return reply(res, 503, { error: 'webhooks are not configured on this bridge' });
+      return answerAndClose(res, 503, { error: 'webhooks are not configured on this bridge' });
     }
+    const header = req.headers['x-hub-signature'];
+    const signature = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+    if (signature === undefined) {
+      log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no X-Hub-Signature header');
+      counted('bad_signature');
+      return answerAndClose(res, 401, { error: 'invalid signature' });
+    }
+    // read-body.ts may check this too; here it does not depend on how the body is read
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) return tooLarge(res);
     const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') {
-      counted('too_large');
-      return reply(res, 413, { error: `body over ${maxBodyBytes} bytes` });
+    if (body === 'too-large') return tooLarge(res);
+    if (!Buffer.isBuffer(body)) {
+      // read-body.ts's shared budget for unverified bodies is spent: others are being read right now
+      log.warn('webhook refused: too many large bodies being read at once');
+      counted('busy');
+      return answerAndClose(res, 503, { error: 'busy, try again' }, { 'retry-after': '1' });
     }
 
-    const signature = req.headers['x-hub-signature'];
-    if (!verifyWebhookSignature(body, Array.isArray(signature) ? signature[0] : signature, clientSecret)) {
-      log.warn({ remote: req.socket.remoteAddress, signed: signature !== undefined }, 'webhook refused: bad signature');
+    if (!verifyWebhookSignature(body, signature, clientSecret)) {
+      log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: bad signature');
       counted('bad_signature');
       return reply(res, 401, { error: 'invalid signature' });
     }
-    const parsed = parseNotification(body);
+    const parsed = parseIncomingNotification(body);
     if (!parsed.ok) {
       log.warn({ problems: parsed.problems }, 'webhook refused: not a notification');
       counted('malformed');
       return reply(res, 400, { error: 'not an Intercom notification', problems: parsed.problems });
     }
     const n = parsed.notification;
-    if (n.created_at !== undefined && now() / 1000 - n.created_at > maxAgeSeconds) {
+    const age = now() / 1000 - n.created_at;
+    if (age > maxAgeSeconds) {
       log.warn({ notification: n.id, topic: n.topic, createdAt: n.created_at }, 'webhook refused: too old (a replay?)');
       counted('too_old');
       return reply(res, 401, { error: 'notification too old' });
+    }
+    if (-age > maxAheadSeconds) {
+      log.warn(
+        { notification: n.id, topic: n.topic, createdAt: n.created_at },
+        `webhook refused: dated more than ${maxAheadSeconds} s in the future (a clock off, or a forgery?)`,
+      );
+      counted('too_new');
+      return reply(res, 401, { error: 'notification dated in the future' });
     }
     if (n.topic === 'ping') {
       log.info({ notification: n.id, appId: n.app_id }, 'Intercom ping received');
@@ -94,7 +124,7 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
       id: n.id,
       topic: n.topic,
       conversationId: conversationIdOf(n),
-      createdAt: n.created_at ?? Math.floor(receivedAt / 1000),
+      createdAt: n.created_at,
       payload: body.toString('utf8'),
       receivedAt,
     });
@@ -102,6 +132,12 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     if (fresh) onAccepted();
     counted(fresh ? 'accepted' : 'duplicate');
     return reply(res, 200, { ok: true, duplicate: !fresh });
+  }
+
+  function tooLarge(res: ServerResponse): void {
+    log.warn({ limit: maxBodyBytes }, 'webhook refused: body too large');
+    counted('too_large');
+    answerAndClose(res, 413, { error: `body over ${maxBodyBytes} bytes` });
   }
 
   return {
@@ -123,4 +159,24 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/**
+ * Answers a request whose body is not read, or not to its end, and closes the connection: Node then discards
+ * what is left instead of reading on for a keep-alive connection that could never be used again.
+ */
+function answerAndClose(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(payload)),
+    connection: 'close',
+    ...headers,
+  });
+  res.end(payload);
 }

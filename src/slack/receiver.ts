@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ListenOptions } from 'node:net';
 import type { App, BufferedIncomingMessage, Receiver } from '@slack/bolt';
 import { HTTPReceiver } from '@slack/bolt';
-import { readBody } from '../http/read-body.ts';
+import { BodyAborted, declaredLength, readBody, refuse } from '../http/read-body.ts';
 import { type Route, routesServer } from '../http/routes-server.ts';
 import type { Logger } from '../logger.ts';
 import { toBoltLogger } from './bolt-logger.ts';
@@ -11,6 +11,8 @@ import { signingKey, slackSignatureProblem } from './signature.ts';
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Bolt's own limit for a Slack request body. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** An ssl_check is `token=…&ssl_check=1`: well under this. */
+const SSL_CHECK_MAX_BYTES = 1024;
 
 export interface SlackReceiverOptions {
   signingSecret: string;
@@ -57,12 +59,13 @@ export class SlackHttpReceiver implements Receiver {
       method: ['POST'],
       handler: (req, res) => {
         this.#handle(req, res).catch((error: unknown) => {
+          if (error instanceof BodyAborted) return void this.#logger.debug('a Slack request was abandoned mid-body');
           this.#logger.error({ err: error }, 'a Slack request could not be handled');
-          if (!res.headersSent) res.writeHead(500).end();
+          if (!res.headersSent) refuse(req, res, 500);
         });
       },
     };
-    const server = routesServer([slack, ...this.#routes]);
+    const server = routesServer([slack, ...this.#routes], this.#logger);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(listen, () => {
@@ -81,25 +84,38 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req, MAX_BODY_BYTES);
+    const signature = header(req, 'x-slack-signature');
+    const declared = declaredLength(req);
+    // unsigned, only Slack's ssl_check may come in, and it is tiny: nothing bigger is read
+    const limit = signature === undefined && (declared ?? 0) <= MAX_BODY_BYTES ? SSL_CHECK_MAX_BYTES : MAX_BODY_BYTES;
+    const body = await readBody(req, limit);
+    if (body === 'too-large' && limit === SSL_CHECK_MAX_BYTES) {
+      return this.#refuse(req, res, 401, 'no signature headers');
+    }
     if (body === 'too-large') {
       this.#logger.warn({ limit: MAX_BODY_BYTES }, 'Slack request refused: body too large');
-      return void res.writeHead(413).end();
+      return refuse(req, res, 413);
+    }
+    if (body === 'busy') {
+      this.#logger.warn('Slack request refused: too many large bodies being read at once');
+      return refuse(req, res, 503, undefined, { 'retry-after': '1' });
     }
     // Slack checks a new URL with an unsigned ssl_check; it must be answered, and nothing riding with it run
     if (isSslCheck(req, body)) return void res.writeHead(200).end();
     const problem = slackSignatureProblem(
       this.#key,
-      { signature: header(req, 'x-slack-signature'), timestamp: header(req, 'x-slack-request-timestamp') },
+      { signature, timestamp: header(req, 'x-slack-request-timestamp') },
       body,
       this.#now(),
     );
-    if (problem !== undefined) {
-      this.#logger.warn({ problem, remote: req.socket.remoteAddress }, 'Slack request refused: bad signature');
-      return void res.writeHead(401).end();
-    }
+    if (problem !== undefined) return this.#refuse(req, res, 401, problem);
     (req as BufferedIncomingMessage).rawBody = body;
     this.#bolt.requestListener(req, res);
+  }
+
+  #refuse(req: IncomingMessage, res: ServerResponse, status: number, problem: string): void {
+    this.#logger.warn({ problem, remote: req.socket.remoteAddress }, 'Slack request refused: bad signature');
+    refuse(req, res, status);
   }
 }
 
