@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The schema, as numbered steps applied once each and recorded in schema_migrations. SQL stays portable
  * (SQLite and PostgreSQL): TEXT, INTEGER and BIGINT columns, no engine-specific functions.
@@ -47,7 +49,25 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
     version: 3,
     statements: ['CREATE INDEX cards_message ON cards (channel, ts)'],
   },
+  {
+    // Slack interactions already acted on, so a replayed request is not acted on again; `key` is the SHA-256 (hex)
+    // of the interaction's key, and prune forgets rows by seen_at
+    version: 4,
+    statements: [
+      'CREATE TABLE seen_interactions (key TEXT PRIMARY KEY, seen_at BIGINT NOT NULL)',
+      'CREATE INDEX seen_interactions_seen_at ON seen_interactions (seen_at)',
+    ],
+  },
 ];
+
+/**
+ * What a store keeps for an interaction key: its SHA-256 in hex. Any string hashes (a NUL, which PostgreSQL text
+ * refuses; any length), every row is 64 characters, and the key is hashed as UTF-16 code units, so even keys that
+ * differ only in an unpaired surrogate (which UTF-8 would turn into the same U+FFFD) stay distinct.
+ */
+export function hashedInteractionKey(key: string): string {
+  return createHash('sha256').update(key, 'utf16le').digest('hex');
+}
 
 /**
  * The due deliveries that head their queue, with no delivery of the same queue leased. Parameters: now, now, now,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CLAIMABLE, migrations } from './migrations.ts';
+import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, unknown>;
@@ -226,8 +226,21 @@ export class PostgresStore implements Store {
   }
 
   async prune(before: number): Promise<number> {
+    await this.#query('DELETE FROM seen_interactions WHERE seen_at < $1', [before]);
     const result = await this.#query(`DELETE FROM inbox WHERE state = 'done' AND received_at < $1`, [before]);
     return result.rowCount ?? 0;
+  }
+
+  /**
+   * One INSERT of the key's SHA-256 (see hashedInteractionKey): of replicas inserting the same key at once, the unique
+   * index makes all but one wait for the first to commit and then insert nothing.
+   */
+  async firstSeen(key: string, at: number): Promise<boolean> {
+    const result = await this.#query(
+      'INSERT INTO seen_interactions (key, seen_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+      [hashedInteractionKey(key), at],
+    );
+    return result.rowCount === 1;
   }
 
   async inboxStats(now: number) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { CLAIMABLE, migrations } from './migrations.ts';
+import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -14,7 +14,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   /** Prepared once, reused: preparing is most of the cost of a small statement. */
   readonly #statements = new Map<string, StatementSync>();
-  readonly #pending: Array<{ delivery: NewDelivery; resolve: (fresh: boolean) => void; reject: (e: unknown) => void }> =
+  /** Writes waiting for the next batch: each inserts one row and says whether it was new. */
+  readonly #pending: Array<{ write: () => boolean; resolve: (fresh: boolean) => void; reject: (e: unknown) => void }> =
     [];
 
   /** `path` is a file (its folder is created) or `:memory:`. */
@@ -78,39 +79,53 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Deliveries that arrive together are written in one transaction (one WAL commit instead of one each): each
-   * caller still hears back only once its row is committed, one event-loop turn later at most.
+   * Writes that arrive together (deliveries, interaction keys) are made in one transaction, in the order they
+   * came (one WAL commit instead of one each): each caller still hears back only once its row is committed, one
+   * event-loop turn later at most. A batch that fails fails every caller in it and records nothing.
    */
-  enqueue(d: NewDelivery): Promise<boolean> {
+  #batched(write: () => boolean): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ delivery: d, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#flushEnqueued());
+      this.#pending.push({ write, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#flushPending());
     });
   }
 
-  #flushEnqueued(): void {
+  #flushPending(): void {
     const batch = this.#pending.splice(0);
     if (batch.length === 0) return;
-    const insert = this.#sql(
-      `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
-         ON CONFLICT (id) DO NOTHING`,
-    );
     let fresh: boolean[];
     try {
-      fresh = this.#transaction(() =>
-        batch.map(({ delivery: d }) => {
-          const key = d.conversationId ?? `delivery:${d.id}`;
-          const args = [d.id, d.topic, d.conversationId, key, d.createdAt, d.receivedAt, d.payload, d.receivedAt];
-          return Number(insert.run(...args).changes) === 1;
-        }),
-      );
+      fresh = this.#transaction(() => batch.map(({ write }) => write()));
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
     batch.forEach((item, i) => {
       item.resolve(fresh[i] === true);
+    });
+  }
+
+  enqueue(d: NewDelivery): Promise<boolean> {
+    return this.#batched(() => {
+      const insert = this.#sql(
+        `INSERT INTO inbox (id, topic, conversation_id, queue_key, created_at, received_at, payload, state, attempts, next_attempt_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+           ON CONFLICT (id) DO NOTHING`,
+      );
+      const key = d.conversationId ?? `delivery:${d.id}`;
+      const args = [d.id, d.topic, d.conversationId, key, d.createdAt, d.receivedAt, d.payload, d.receivedAt];
+      return Number(insert.run(...args).changes) === 1;
+    });
+  }
+
+  /** The key's SHA-256 is what is stored (see hashedInteractionKey); a repeat within one batch finds the first's row. */
+  firstSeen(key: string, at: number): Promise<boolean> {
+    const hashed = hashedInteractionKey(key);
+    return this.#batched(() => {
+      const insert = this.#sql(
+        'INSERT INTO seen_interactions (key, seen_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+      );
+      return Number(insert.run(hashed, at).changes) === 1;
     });
   }
 
@@ -149,6 +164,7 @@ export class SqliteStore implements Store {
   }
 
   async prune(before: number): Promise<number> {
+    this.#sql('DELETE FROM seen_interactions WHERE seen_at < ?').run(before);
     const result = this.#sql(`DELETE FROM inbox WHERE state = 'done' AND received_at < ?`).run(before);
     return Number(result.changes);
   }
@@ -224,7 +240,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#db.isOpen) return;
-    this.#flushEnqueued(); // nothing accepted is dropped on the way out
+    this.#flushPending(); // nothing accepted is dropped on the way out
     this.#db.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What the bridge keeps between requests and across restarts: the webhook inbox, the conversation → Slack card
- * map, and which conversation parts each thread has already shown. Implementations: SQLite (the default, one
- * process) and, later, PostgreSQL (several replicas); both pass test/store/store-contract.ts.
+ * map, which conversation parts each thread has already shown, and which Slack interactions were acted on.
+ * Implementations: SQLite (the default, one process) and, later, PostgreSQL (several replicas); both pass
+ * test/store/store-contract.ts.
  */
 export interface Store {
   /** Stores an accepted webhook delivery; false when this notification id was seen before (a duplicate). */
@@ -23,8 +24,22 @@ export interface Store {
   /** Sets a delivery aside for good (it will never succeed), recording why. */
   park(id: string, error: string): Promise<void>;
 
-  /** Forgets finished deliveries accepted before `before` (ms); their ids no longer count as duplicates. */
+  /**
+   * Forgets finished deliveries accepted before `before` (ms), whose ids then no longer count as duplicates, and
+   * the interaction keys first seen before `before` (see `firstSeen`). Returns how many deliveries it forgot
+   * (forgotten keys are not counted).
+   */
   prune(before: number): Promise<number>;
+
+  /**
+   * Records a Slack interaction's key (what Slack makes unique per interaction) the first time it is seen; false when
+   * it was recorded before (a replay, or the same request reaching another replica). Atomic across replicas: of
+   * simultaneous calls with one key exactly one is true (which one is not said).
+   * `at` (ms) is when it was seen, which `prune` goes by. Any string is a key (NUL, any length): stores keep its
+   * SHA-256, not the key itself. After a rejection the key may or may not be recorded (SQLite records nothing;
+   * PostgreSQL may have committed before the answer was lost).
+   */
+  firstSeen(key: string, at: number): Promise<boolean>;
 
   /** Pending deliveries and the age of the oldest, for health and metrics. */
   inboxStats(now: number): Promise<{ pending: number; parked: number; oldestPendingMs: number | null }>;

@@ -67,15 +67,15 @@ describe.runIf(available)('PostgreSQL', () => {
       const schema = freshSchema();
       const [a, b] = [open(schema), open(schema)];
       await Promise.all([a.ready(), b.ready()]);
-      expect(await a.appliedMigrations()).toEqual([1, 2, 3]);
+      expect(await a.appliedMigrations()).toEqual([1, 2, 3, 4]);
       await Promise.all([a.close(), b.close()]);
       const again = open(schema);
-      expect(await again.appliedMigrations()).toEqual([1, 2, 3]);
+      expect(await again.appliedMigrations()).toEqual([1, 2, 3, 4]);
       await again.close();
       const client = await inspect(schema);
       const { rows } = await client.query('SELECT COUNT(*)::int AS n FROM schema_migrations');
       await client.end();
-      expect(rows[0]).toEqual({ n: 3 });
+      expect(rows[0]).toEqual({ n: 4 });
     });
 
     it('writes deliveries that arrive together in one go, each told whether it was new', async () => {
@@ -107,6 +107,35 @@ describe.runIf(available)('PostgreSQL', () => {
       expect(await second.getCard('42')).toEqual({ conversationId: '42', channel: 'C1', ts: '1.2' });
       expect((await second.shownParts('42')).has('p1')).toBe(true);
       await second.close();
+    });
+
+    it('two replicas seeing the same interaction at once: exactly one sees it first, every time', async () => {
+      const schema = freshSchema();
+      const replicas = [open(schema), open(schema)] as const;
+      await Promise.all(replicas.map((r) => r.ready()));
+      for (let k = 0; k < 25; k++) {
+        const key = `trigger.${k}`;
+        const calls = Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? replicas[0] : replicas[1]).firstSeen(key, T0),
+        );
+        const firsts = (await Promise.all(calls)).filter((fresh) => fresh);
+        expect(firsts, key).toHaveLength(1);
+      }
+      expect(await replicas[1].firstSeen('trigger.0', T0 + 100)).toBe(false);
+      await Promise.all(replicas.map((r) => r.close()));
+    }, 30_000);
+
+    it('stores the SHA-256 of a key, not the key, and records the time it was first seen', async () => {
+      const schema = freshSchema();
+      const store = open(schema);
+      const long = `${'x'.repeat(5_000)}\u0000`;
+      expect(await store.firstSeen(long, T0)).toBe(true);
+      expect(await store.firstSeen(long, T0 + 5)).toBe(false);
+      await store.close();
+      const client = await inspect(schema);
+      const { rows } = await client.query('SELECT key, seen_at FROM seen_interactions');
+      await client.end();
+      expect(rows).toEqual([{ key: expect.stringMatching(/^[0-9a-f]{64}$/), seen_at: String(T0) }]);
     });
 
     /**

@@ -17,17 +17,17 @@ describe('SqliteStore', () => {
     const file = tempFile();
     const store = new SqliteStore(file);
     expect(existsSync(file)).toBe(true);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4]);
     await store.close();
     const again = new SqliteStore(file);
-    expect(again.appliedMigrations()).toEqual([1, 2, 3]);
+    expect(again.appliedMigrations()).toEqual([1, 2, 3, 4]);
     await again.close();
     const db = new DatabaseSync(file);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
     db.close();
   });
 
-  it('keeps everything across a restart: a pending delivery, cards and shown parts', async () => {
+  it('keeps everything across a restart: a pending delivery, cards, shown parts and seen interactions', async () => {
     const file = tempFile();
     const first = new SqliteStore(file);
     await first.enqueue({
@@ -41,7 +41,10 @@ describe('SqliteStore', () => {
     await first.claim({ owner: 'w1', now: 1_000, leaseMs: 10_000, limit: 1 });
     await first.saveCard({ conversationId: '42', channel: 'C1', ts: '1.2' });
     await first.markPartShown('42', 'p1');
+    await first.firstSeen('trigger.1', 1_000);
+    const late = first.firstSeen('trigger.2', 1_000); // still queued when closing: committed first
     await first.close();
+    await expect(late).resolves.toBe(true);
 
     const second = new SqliteStore(file);
     expect(
@@ -60,6 +63,8 @@ describe('SqliteStore', () => {
     ]);
     expect(await second.getCard('42')).toEqual({ conversationId: '42', channel: 'C1', ts: '1.2' });
     expect((await second.shownParts('42')).has('p1')).toBe(true);
+    expect(await second.firstSeen('trigger.1', 2_000)).toBe(false);
+    expect(await second.firstSeen('trigger.2', 2_000)).toBe(false);
     await second.close();
   });
 
@@ -82,11 +87,12 @@ describe('SqliteStore', () => {
     const blocker = new DatabaseSync(file);
     blocker.exec('PRAGMA busy_timeout = 0');
     blocker.exec('BEGIN EXCLUSIVE');
-    const failed = await Promise.allSettled([store.enqueue(d('x')), store.enqueue(d('y'))]);
+    const failed = await Promise.allSettled([store.enqueue(d('x')), store.firstSeen('k', 1), store.enqueue(d('y'))]);
     blocker.exec('ROLLBACK');
     blocker.close();
-    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(await store.enqueue(d('x'))).toBe(true);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // nothing of the failed batch was recorded
+    expect(await Promise.all([store.enqueue(d('x')), store.firstSeen('k', 1)])).toEqual([true, true]);
     await store.close();
   }, 20_000);
 

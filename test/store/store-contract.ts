@@ -149,6 +149,60 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       expect((await store.shownParts('c2')).has('p1')).toBe(false);
     });
 
+    it('tells the first sight of an interaction key from every later one, each key on its own', async () => {
+      expect(await store.firstSeen('trigger.1', T0)).toBe(true);
+      expect(await store.firstSeen('trigger.1', T0 + 1_000)).toBe(false);
+      expect(await store.firstSeen('trigger.1', T0 + 2_000)).toBe(false);
+      expect(await store.firstSeen('trigger.2', T0)).toBe(true);
+      expect(await store.firstSeen('Trigger.1', T0)).toBe(true); // keys are compared exactly
+      expect(await store.firstSeen('', T0)).toBe(true);
+      expect(await store.firstSeen('', T0)).toBe(false);
+      // a delivery id and an interaction key are kept apart
+      expect(await store.enqueue(delivery({ id: 'Ev123' }))).toBe(true);
+      expect(await store.firstSeen('Ev123', T0)).toBe(true);
+      expect(await store.enqueue(delivery({ id: 'Ev124' }))).toBe(true);
+    });
+
+    it('lets exactly one of many simultaneous calls with the same key see it first', async () => {
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.firstSeen('trigger.same', T0)));
+      expect(results.filter((fresh) => fresh)).toHaveLength(1);
+      // mixed with other keys and deliveries arriving at the same moment; which of two at once wins is not said
+      const [a1, queued, b, a2, same] = await Promise.all([
+        store.firstSeen('trigger.a', T0),
+        store.enqueue(delivery({ id: 'notif_mixed' })),
+        store.firstSeen('trigger.b', T0),
+        store.firstSeen('trigger.a', T0),
+        store.firstSeen('trigger.same', T0),
+      ]);
+      expect([a1, a2].filter((fresh) => fresh)).toHaveLength(1);
+      expect({ queued, b, same }).toEqual({ queued: true, b: true, same: false });
+    });
+
+    it('takes any string as a key: NUL, unpaired surrogates, thousands of characters', async () => {
+      const long = 'x'.repeat(10_000);
+      const keys = ['a\u0000b', 'a\u0000c', 'a', '\u0000', long, `${long}y`, 'a\ud800', 'a\udc00', 'a\ufffd', 'é✓🙂'];
+      for (const key of keys) expect(await store.firstSeen(key, T0), JSON.stringify(key.slice(0, 20))).toBe(true);
+      for (const key of keys) expect(await store.firstSeen(key, T0)).toBe(false);
+    });
+
+    it('prunes interaction keys seen before the cut-off, keeps later ones, and counts only deliveries', async () => {
+      await store.firstSeen('trigger.old', T0 - 10_000);
+      await store.firstSeen('trigger.edge', T0 - 5_000);
+      await store.firstSeen('trigger.new', T0);
+      expect(await store.prune(T0 - 5_000)).toBe(0); // no finished delivery, however many keys went
+      expect(await store.firstSeen('trigger.old', T0)).toBe(true); // forgotten: seen anew
+      expect(await store.firstSeen('trigger.edge', T0)).toBe(false);
+      expect(await store.firstSeen('trigger.new', T0)).toBe(false);
+      const done = delivery({ receivedAt: T0 - 10_000 });
+      await store.enqueue(done);
+      await claim();
+      await store.complete(done.id);
+      expect(await store.prune(T0 + 1)).toBe(1);
+      for (const key of ['trigger.old', 'trigger.edge', 'trigger.new']) {
+        expect(await store.firstSeen(key, T0), key).toBe(true);
+      }
+    });
+
     it('keeps named values', async () => {
       expect(await store.getValue('catchup.since')).toBeUndefined();
       await store.setValue('catchup.since', '1700000000');
