@@ -9,6 +9,7 @@ import { Directory } from './bridge/directory.ts';
 import { Identity } from './bridge/identity.ts';
 import { createJobHandler, syncJob } from './bridge/jobs.ts';
 import { Lookup } from './bridge/lookup.ts';
+import type { SlackWorkspace } from './bridge/ports.ts';
 import { createRouter, loadRoutes, type RouteRule } from './bridge/routing.ts';
 import { Triage } from './bridge/triage.ts';
 import { InboxWorker } from './bridge/worker.ts';
@@ -24,7 +25,10 @@ import { handleSlackErrors } from './slack/errors.ts';
 import { registerCommandListeners } from './slack/listeners/commands.ts';
 import { AfterAck } from './slack/listeners/scheduling.ts';
 import { registerTriageListeners } from './slack/listeners/triage.ts';
+import { ModalState } from './slack/modal-state.ts';
 import { SlackHttpReceiver } from './slack/receiver.ts';
+import { requestGuard } from './slack/request-guard.ts';
+import { ResponseUrls } from './slack/response-urls.ts';
 import { WebApiSlackPort } from './slack/slack-port.ts';
 import { SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
@@ -77,7 +81,22 @@ export async function startBridge(
     metrics.slackCalls.inc({ method, status }),
   );
   const directory = new Directory(intercom);
-  const identity = new Identity({ slack: slackPort, directory, overrides: config.triage.adminOverrides });
+  // who the bot token belongs to: asked on first need, kept once Slack answers, asked again after a failure
+  let ours: Promise<SlackWorkspace> | undefined;
+  const workspace = () => {
+    ours ??= slackPort.workspace().catch((error: unknown) => {
+      ours = undefined;
+      throw error;
+    });
+    return ours;
+  };
+  const identity = new Identity({
+    slack: slackPort,
+    directory,
+    workspace,
+    overrides: config.triage.adminOverrides,
+    readAccess: config.triage.readAccess,
+  });
   const sync = new ConversationSync({
     intercom,
     slack: slackPort,
@@ -127,7 +146,6 @@ export async function startBridge(
   // Bolt given a token checks it with auth.test at once and, if Slack refuses, leaves that promise rejected with
   // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
   // asks again on the next request until Slack accepts it.
-  let bot: Promise<{ botId: string; botUserId: string }> | undefined;
   // served beside Slack's endpoint: by SlackHttpReceiver over HTTP, by a plain server in Socket Mode
   const customRoutes = [
     intercomWebhookRoute({
@@ -153,11 +171,8 @@ export async function startBridge(
     // no conversation store: nothing here uses it, and Bolt's default one builds an Error for every request
     convoStore: false,
     authorize: async () => {
-      bot ??= slackPort.authTest().catch((error: unknown) => {
-        bot = undefined;
-        throw error;
-      });
-      return { botToken: config.slack.botToken, ...(await bot) };
+      const { botId, botUserId } = await workspace();
+      return { botToken: config.slack.botToken, botId, botUserId };
     },
     logger: toBoltLogger(logger),
     clientOptions,
@@ -172,6 +187,18 @@ export async function startBridge(
     // over Socket Mode a second ack() only logs a warning, so there is no telling whether a request was answered
     answer: !socket,
   });
+
+  const responseUrls = new ResponseUrls(config.slack.apiUrl);
+  const modalState = new ModalState(config.slack.botToken);
+  // before any listener: only our workspace's and app's requests, naming only Slack's response URLs, once each
+  slack.use(
+    requestGuard({
+      workspace,
+      responseUrls,
+      firstSeen: (key, at) => store.firstSeen(key, at),
+      logger: logger.child({ component: 'slack-guard' }),
+    }),
+  );
 
   const afterAck = new AfterAck(logger.child({ component: 'slack-listeners' }));
   const lookup = new Lookup(intercom, directory);
@@ -191,6 +218,8 @@ export async function startBridge(
     store,
     enqueue,
     afterAck,
+    responseUrls,
+    modalState,
     logger: logger.child({ component: 'commands' }),
   });
   registerTriageListeners(slack, {
@@ -203,12 +232,13 @@ export async function startBridge(
     threadMessages: config.triage.threadMessages,
     reactions: config.triage.reactions,
     afterAck,
+    modalState,
     logger: logger.child({ component: 'slack-listeners' }),
   });
 
   let server: Server;
   if (socket) {
-    server = routesServer(customRoutes);
+    server = routesServer(customRoutes, logger);
     server.listen(config.http.port, config.http.host);
     await once(server, 'listening');
     await slack.start();

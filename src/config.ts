@@ -61,6 +61,10 @@ const EnvSchema = z.object({
   HOST: withDefault(z.string(), '0.0.0.0'),
   THREAD_MESSAGES: withDefault(z.enum(['note', 'off'], { error: 'must be note or off' }), 'note'),
   REACTIONS: withDefault(z.enum(['on', 'off'], { error: 'must be on or off' }), 'on'),
+  READ_ACCESS: withDefault(
+    z.enum(['teammates', 'workspace'], { error: 'must be teammates or workspace' }),
+    'teammates',
+  ),
   ADMIN_OVERRIDES: optional(
     z.string().transform((text, ctx) => {
       const map = new Map<string, string>();
@@ -125,6 +129,8 @@ export interface Config {
     readonly reactions: boolean;
     /** Slack user id → Intercom admin id, for people whose emails differ between the two. */
     readonly adminOverrides: ReadonlyMap<string, string>;
+    /** Who may read Intercom data through Slack: mapped teammates only, or anyone in the workspace. */
+    readonly readAccess: 'teammates' | 'workspace';
   };
   readonly databaseUrl: string;
   readonly http: { readonly port: number; readonly host: string };
@@ -173,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       threadMessages: e.THREAD_MESSAGES,
       reactions: e.REACTIONS === 'on',
       adminOverrides: e.ADMIN_OVERRIDES ?? new Map(),
+      readAccess: e.READ_ACCESS,
     },
     databaseUrl: e.DATABASE_URL,
     http: { port: e.PORT, host: e.HOST },

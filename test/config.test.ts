@@ -35,7 +35,12 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.log).toEqual({ level: 'info', pretty: false });
     expect(config.slack.appToken).toBeUndefined();
-    expect(config.triage).toEqual({ threadMessages: 'note', reactions: true, adminOverrides: new Map() });
+    expect(config.triage).toEqual({
+      readAccess: 'teammates',
+      threadMessages: 'note',
+      reactions: true,
+      adminOverrides: new Map(),
+    });
   });
 
   it('reads the triage settings, with overrides as a map of Slack user to Intercom admin', () => {
@@ -44,8 +49,10 @@ describe('loadConfig', () => {
       THREAD_MESSAGES: 'off',
       REACTIONS: 'off',
       ADMIN_OVERRIDES: 'U0123ABCD=991, W0999ZZZZ=12',
+      READ_ACCESS: 'workspace',
     });
     expect(config.triage).toEqual({
+      readAccess: 'workspace',
       threadMessages: 'off',
       reactions: false,
       adminOverrides: new Map([
@@ -53,6 +60,12 @@ describe('loadConfig', () => {
         ['W0999ZZZZ', '12'],
       ]),
     });
+  });
+
+  it('refuses a READ_ACCESS it does not know, naming the variable', () => {
+    expect(() => loadConfig({ ...valid, READ_ACCESS: 'everyone' })).toThrow(
+      /READ_ACCESS must be teammates or workspace/,
+    );
   });
 
   it('reads every variable', () => {

@@ -65,6 +65,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
   'users.info': ['users:read', 'users:read.email'],
+  'bots.info': ['users:read'], // which app the bot token belongs to, when auth.test does not say
   'reactions.add': ['reactions:write'],
   'views.open': [],
   'views.update': [],

@@ -1,5 +1,5 @@
 import type { Directory } from './directory.ts';
-import type { SlackPort, SlackUser } from './ports.ts';
+import type { SlackPort, SlackUser, SlackWorkspace } from './ports.ts';
 
 /** The Intercom teammate a Slack user acts as. */
 export interface Teammate {
@@ -16,6 +16,10 @@ export type WhoResult = { teammate: Teammate } | { refusal: string };
 export interface IdentityOptions {
   slack: Pick<SlackPort, 'user'>;
   directory: Directory;
+  /** Who may read Intercom data through Slack (READ_ACCESS): mapped teammates (the default), or the workspace. */
+  readAccess?: ReadAccess;
+  /** The workspace the bridge serves: only its own people act or read through it. */
+  workspace: () => Promise<SlackWorkspace>;
   /** Slack user id → Intercom admin id, for people whose emails differ between the two (ADMIN_OVERRIDES). */
   overrides?: ReadonlyMap<string, string>;
   /** How long a Slack profile is trusted (emails and zones change rarely). */
@@ -23,7 +27,17 @@ export interface IdentityOptions {
   now?: () => number;
 }
 
-const NOTHING_CHANGED = 'Nothing was changed in Intercom.';
+export type ReadAccess = 'teammates' | 'workspace';
+
+/** What the person asked the bridge for: to change something in Intercom, or to see its data. */
+export type Purpose = 'act' | 'read';
+
+const CONSEQUENCE: Record<Purpose, string> = {
+  act: 'Nothing was changed in Intercom.',
+  read: 'The bridge shows Intercom data only to Intercom teammates.',
+};
+const NOT_OURS =
+  'You are not a member of the Slack workspace this bridge serves (a guest from another organization), so it will not act for you or show you Intercom data.';
 
 /**
  * Who a Slack user is in Intercom: the admin named for them in the overrides, else the admin whose email is the
@@ -34,18 +48,20 @@ export class Identity {
   readonly #users = new Map<string, { at: number; user: SlackUser | null }>();
 
   constructor(options: IdentityOptions) {
-    this.#o = { overrides: new Map(), ttlMs: 10 * 60_000, now: Date.now, ...options };
+    this.#o = { overrides: new Map(), readAccess: 'teammates', ttlMs: 10 * 60_000, now: Date.now, ...options };
   }
 
-  async teammate(slackUserId: string): Promise<WhoResult> {
+  async teammate(slackUserId: string, purpose: Purpose = 'act'): Promise<WhoResult> {
+    const consequence = CONSEQUENCE[purpose];
     const user = await this.slackUser(slackUserId);
+    if (user && !(await this.isOurs(user))) return { refusal: NOT_OURS };
     const timeZone = user?.timeZone ?? null;
     const overridden = this.#o.overrides.get(slackUserId);
     if (overridden) {
       const admin = await this.#o.directory.adminById(overridden);
       if (!admin) {
         return {
-          refusal: `ADMIN_OVERRIDES maps you to Intercom admin ${overridden}, which Intercom does not know. ${NOTHING_CHANGED}`,
+          refusal: `ADMIN_OVERRIDES maps you to Intercom admin ${overridden}, which Intercom does not know. ${consequence}`,
         };
       }
       return { teammate: { slackUserId, adminId: admin.id, name: admin.name ?? user?.name ?? admin.id, timeZone } };
@@ -54,18 +70,42 @@ export class Identity {
       return {
         refusal:
           'The bridge cannot see an email on your Slack profile, so it cannot tell which Intercom teammate you are. ' +
-          `${NOTHING_CHANGED} Ask whoever runs the bot to map you in ADMIN_OVERRIDES.`,
+          `${consequence} Ask whoever runs the bot to map you in ADMIN_OVERRIDES.`,
       };
     }
     const admin = await this.#o.directory.adminByEmail(user.email);
     if (!admin) {
       return {
         refusal:
-          `No Intercom teammate has your Slack email (${user.email}), so the bridge cannot act for you. ${NOTHING_CHANGED} ` +
+          `No Intercom teammate has your Slack email (${user.email}), so the bridge cannot act for you. ${consequence} ` +
           'Use the same email in both, or ask whoever runs the bot to map you in ADMIN_OVERRIDES.',
       };
     }
     return { teammate: { slackUserId, adminId: admin.id, name: admin.name ?? user.name, timeZone } };
+  }
+
+  /**
+   * Whether someone may read Intercom data through Slack (search, previews, select lists): a mapped teammate, or
+   * with READ_ACCESS=workspace any person of the workspace. Writing always needs `teammate`.
+   */
+  async reader(slackUserId: string): Promise<{ ok: true } | { refusal: string }> {
+    if (this.#o.readAccess === 'workspace') return this.member(slackUserId);
+    const who = await this.teammate(slackUserId, 'read');
+    return 'refusal' in who ? who : { ok: true };
+  }
+
+  /** Whether someone may use the bridge at all: a person of our workspace (or org), not a Slack Connect guest. */
+  async member(slackUserId: string): Promise<{ ok: true } | { refusal: string }> {
+    const user = await this.slackUser(slackUserId);
+    if (!user) return { refusal: 'Slack does not know who you are, so the bridge will not show you Intercom data.' };
+    if (user.isBot) return { refusal: 'The bridge does not answer bots.' };
+    return (await this.isOurs(user)) ? { ok: true } : { refusal: NOT_OURS };
+  }
+
+  async isOurs(user: SlackUser): Promise<boolean> {
+    const ours = await this.#o.workspace();
+    if (user.teamId === ours.teamId) return true;
+    return ours.enterpriseId !== undefined && user.enterpriseId === ours.enterpriseId;
   }
 
   /** The Slack profile, cached; a failed lookup is not cached, so the next click tries again. */

@@ -8,6 +8,20 @@ export interface SlackUser {
   /** IANA time zone from their Slack profile, for "tomorrow at 9:00". */
   timeZone: string | null;
   isBot: boolean;
+  /** The user's own workspace (a Slack Connect guest's is not ours), and org when in one. */
+  teamId: string | null;
+  enterpriseId: string | null;
+}
+
+/** The one Slack workspace (or org, for an org-wide install) and app the bridge serves: the bot token's. */
+export interface SlackWorkspace {
+  teamId: string;
+  enterpriseId: string | undefined;
+  /** From auth.test, else bots.info; undefined when Slack named neither (then app ids are not compared). */
+  appId: string | undefined;
+  enterpriseInstall: boolean;
+  botId: string;
+  botUserId: string;
 }
 
 /** Where to tell one person something only they see: a channel, and a thread in it when there is one. */

@@ -7,7 +7,7 @@ import {
   IntercomTimeoutError,
 } from '../intercom/errors.ts';
 import type { Assignee } from '../intercom/resources/conversations.ts';
-import type { Logger } from '../logger.ts';
+import { type Logger, scrubText } from '../logger.ts';
 import type { Directory } from './directory.ts';
 import type { Identity, Teammate } from './identity.ts';
 
@@ -123,7 +123,9 @@ export function explainIntercomError(
     return 'Intercom is rate-limiting the bridge right now; nothing was changed. Try again in a minute.';
   }
   if (error instanceof IntercomApiError) {
-    const detail = error.errors[0]?.message;
+    // Intercom's own words, but not trusted: short, and with anything shaped like a credential taken out
+    const said = error.errors[0]?.message;
+    const detail = said ? scrubText(said).slice(0, 200) : undefined;
     const reason = detail ? ` (Intercom says: ${detail})` : '';
     if (error.status === 401) {
       return 'Intercom refused the bridge’s access token; whoever runs the bot must check INTERCOM_TOKEN. Nothing was changed.';

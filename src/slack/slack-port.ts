@@ -1,6 +1,6 @@
 import { MessageGone, PermanentFailure, RetryLater } from '../bridge/failures.ts';
 import type { CardData, ThreadLine } from '../bridge/model.ts';
-import type { EphemeralTarget, SlackPort, SlackUser } from '../bridge/ports.ts';
+import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildThreadLine } from './blocks/thread.ts';
@@ -27,6 +27,8 @@ interface UserObject {
   real_name?: string;
   tz?: string;
   is_bot?: boolean;
+  team_id?: string;
+  enterprise_user?: { enterprise_id?: string };
   profile?: { display_name?: string; email?: string };
 }
 const messagesOf = (answer: SlackAnswer) => (Array.isArray(answer.messages) ? answer.messages : []) as HistoryMessage[];
@@ -146,6 +148,8 @@ export class WebApiSlackPort implements SlackPort {
         email: user.profile?.email || null,
         timeZone: user.tz || null,
         isBot: Boolean(user.is_bot),
+        teamId: user.team_id || null,
+        enterpriseId: user.enterprise_user?.enterprise_id || null,
       };
     } catch (error) {
       if (platformError(error) === 'user_not_found') return null;
@@ -176,6 +180,30 @@ export class WebApiSlackPort implements SlackPort {
       botUserId: String(result.user_id ?? ''),
       botId: String(result.bot_id ?? ''),
       scopes,
+    };
+  }
+
+  /**
+   * The workspace and app the bot token belongs to. auth.test names the app only in newer answers; bots.info (the
+   * bot's own record, users:read) names it too.
+   */
+  async workspace(): Promise<SlackWorkspace> {
+    const result = await this.#write('auth.test', {});
+    const botId = String(result.bot_id ?? '');
+    let appId = typeof result.app_id === 'string' && result.app_id ? result.app_id : undefined;
+    if (!appId && botId) {
+      const bot = (await this.#read('bots.info', { bot: botId })).bot as { app_id?: unknown } | undefined;
+      appId = typeof bot?.app_id === 'string' && bot.app_id ? bot.app_id : undefined;
+    }
+    const enterpriseId =
+      typeof result.enterprise_id === 'string' && result.enterprise_id ? result.enterprise_id : undefined;
+    return {
+      teamId: String(result.team_id ?? ''),
+      enterpriseId,
+      appId,
+      enterpriseInstall: result.is_enterprise_install === true,
+      botId,
+      botUserId: String(result.user_id ?? ''),
     };
   }
 

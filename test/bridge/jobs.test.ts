@@ -12,6 +12,15 @@ import type { Delivery } from '../../src/store/store.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { logSink } from '../support/log-sink.ts';
 
+const ours = async () => ({
+  teamId: 'T1',
+  enterpriseId: undefined,
+  appId: 'A1',
+  enterpriseInstall: false,
+  botId: 'B1',
+  botUserId: 'UBOT',
+});
+
 let fake: FakeIntercom;
 let intercom: IntercomClient;
 let store: SqliteStore;
@@ -26,7 +35,15 @@ const slack = {
   async updateCard() {},
   async postThreadLine() {},
   async user(id: string) {
-    return { id, name: 'alice', email: 'alice@example.com', timeZone: null, isBot: false };
+    return {
+      id,
+      name: 'alice',
+      email: 'alice@example.com',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    };
   },
   async tellUser(_target: unknown, text: string) {
     told.push(text);
@@ -54,7 +71,7 @@ function handler() {
       },
     } as unknown as ConversationSync,
     triage: {} as Triage,
-    identity: new Identity({ slack, directory: new Directory(intercom) }),
+    identity: new Identity({ slack, workspace: ours, directory: new Directory(intercom) }),
     intercom,
     slack,
     store,

@@ -13,6 +13,16 @@ import {
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 
+/** The workspace the bridge serves in these tests. */
+const ours = async () => ({
+  teamId: 'T1',
+  enterpriseId: undefined,
+  appId: 'A1',
+  enterpriseInstall: false,
+  botId: 'B1',
+  botUserId: 'UBOT',
+});
+
 const request = { method: 'POST', path: '/conversations/1/reply' };
 const api = (status: number, code = 'x', message?: string) =>
   new IntercomApiError(request, status, 'req1', [{ code, message }]);
@@ -68,9 +78,33 @@ describe('Identity', () => {
     intercom = new IntercomClient({ token: fake.token, baseUrl: fake.url, idempotentRetry: noRetryPolicy });
     users.clear();
     lookups = 0;
-    users.set('UA', { id: 'UA', name: 'alice', email: 'ALICE@example.com', timeZone: 'Europe/Paris', isBot: false });
-    users.set('UB', { id: 'UB', name: 'bob', email: 'robert@personal.test', timeZone: null, isBot: false });
-    users.set('UC', { id: 'UC', name: 'carol', email: null, timeZone: null, isBot: false });
+    users.set('UA', {
+      id: 'UA',
+      name: 'alice',
+      email: 'ALICE@example.com',
+      timeZone: 'Europe/Paris',
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
+    users.set('UB', {
+      id: 'UB',
+      name: 'bob',
+      email: 'robert@personal.test',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
+    users.set('UC', {
+      id: 'UC',
+      name: 'carol',
+      email: null,
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
   });
   afterEach(async () => {
     await intercom.close();
@@ -79,7 +113,13 @@ describe('Identity', () => {
 
   it('finds the teammate by email, ignoring case, and caches the Slack profile', async () => {
     let now = 0;
-    const identity = new Identity({ slack, directory: new Directory(intercom), ttlMs: 1_000, now: () => now });
+    const identity = new Identity({
+      slack,
+      workspace: ours,
+      directory: new Directory(intercom),
+      ttlMs: 1_000,
+      now: () => now,
+    });
     expect(await identity.teammate('UA')).toEqual({
       teammate: { slackUserId: 'UA', adminId: '991', name: 'Alice', timeZone: 'Europe/Paris' },
     });
@@ -93,6 +133,7 @@ describe('Identity', () => {
   it('uses the override map first, and refuses with a reason otherwise', async () => {
     const identity = new Identity({
       slack,
+      workspace: ours,
       directory: new Directory(intercom),
       overrides: new Map([
         ['UB', '992'],
@@ -108,7 +149,15 @@ describe('Identity', () => {
     expect(await identity.teammate('UNKNOWN')).toMatchObject({
       refusal: expect.stringContaining('cannot see an email'),
     });
-    users.set('UD', { id: 'UD', name: 'dan', email: 'dan@x.io', timeZone: null, isBot: false });
+    users.set('UD', {
+      id: 'UD',
+      name: 'dan',
+      email: 'dan@x.io',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
     expect(await identity.teammate('UD')).toMatchObject({
       refusal: expect.stringContaining('No Intercom teammate has your Slack email (dan@x.io)'),
     });
@@ -117,12 +166,102 @@ describe('Identity', () => {
   it('sees a teammate added in Intercom after a miss, without waiting for the list to expire', async () => {
     let now = 0;
     const directory = new Directory(intercom, { now: () => now, ttlMs: 600_000, missMs: 1_000 });
-    const identity = new Identity({ slack, directory });
-    users.set('UE', { id: 'UE', name: 'eve', email: 'eve@example.com', timeZone: null, isBot: false });
+    const identity = new Identity({ slack, workspace: ours, directory });
+    users.set('UE', {
+      id: 'UE',
+      name: 'eve',
+      email: 'eve@example.com',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
     expect(await identity.teammate('UE')).toHaveProperty('refusal');
     fake.addAdmin({ name: 'Eve', email: 'eve@example.com', id: '993' });
     now = 2_000;
     expect(await identity.teammate('UE')).toMatchObject({ teammate: { adminId: '993' } });
+  });
+
+  it('refuses a Slack Connect guest whose email matches a teammate, to act and to read', async () => {
+    users.set('UX', {
+      id: 'UX',
+      name: 'mallory',
+      email: 'bob@example.com',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T2',
+      enterpriseId: null,
+    });
+    const identity = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
+    const refused = { refusal: expect.stringContaining('not a member of the Slack workspace') };
+    expect(await identity.teammate('UX')).toEqual(refused);
+    expect(await identity.reader('UX')).toEqual(refused);
+    expect(await identity.member('UX')).toEqual(refused);
+    // the same email from our own workspace is Bob
+    users.set('UX', {
+      id: 'UX',
+      name: 'bob',
+      email: 'bob@example.com',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
+    const fresh = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
+    expect(await fresh.teammate('UX')).toMatchObject({ teammate: { adminId: '992' } });
+  });
+
+  it('counts a user of another workspace of our org as ours, when the bot is in an org', async () => {
+    users.set('UO', {
+      id: 'UO',
+      name: 'bob',
+      email: 'bob@example.com',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T9',
+      enterpriseId: 'E1',
+    });
+    const inOrg = async () => ({ ...(await ours()), enterpriseId: 'E1' });
+    expect(
+      await new Identity({ slack, workspace: inOrg, directory: new Directory(intercom) }).teammate('UO'),
+    ).toMatchObject({
+      teammate: { adminId: '992' },
+    });
+    expect(
+      await new Identity({ slack, workspace: ours, directory: new Directory(intercom) }).teammate('UO'),
+    ).toHaveProperty('refusal');
+  });
+
+  it('READ_ACCESS: teammates by default; workspace lets any person of the workspace read, never a bot', async () => {
+    users.set('UD', {
+      id: 'UD',
+      name: 'dan',
+      email: 'dan@x.io',
+      timeZone: null,
+      isBot: false,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
+    users.set('UBOT', {
+      id: 'UBOT',
+      name: 'bot',
+      email: null,
+      timeZone: null,
+      isBot: true,
+      teamId: 'T1',
+      enterpriseId: null,
+    });
+    const strict = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
+    expect(await strict.reader('UA')).toEqual({ ok: true });
+    expect(await strict.reader('UD')).toEqual({
+      refusal: expect.stringContaining('The bridge shows Intercom data only to Intercom teammates.'),
+    });
+    const open = new Identity({ slack, workspace: ours, directory: new Directory(intercom), readAccess: 'workspace' });
+    expect(await open.reader('UD')).toEqual({ ok: true });
+    expect(await open.reader('UBOT')).toHaveProperty('refusal');
+    expect(await open.reader('UNKNOWN')).toHaveProperty('refusal');
+    // writing still needs a teammate
+    expect(await open.teammate('UD')).toHaveProperty('refusal');
   });
 });
 

@@ -1,6 +1,7 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RESPONSE_URL_TIMEOUT_MS } from '../../src/slack/listeners/commands.ts';
+import { ModalState } from '../../src/slack/modal-state.ts';
 import type { FakeIntercom } from '../support/fake-intercom.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, expectUnreadableTagsRefused, Harness, NO_STATE } from '../support/harness.ts';
@@ -81,7 +82,11 @@ async function secondReplica(): Promise<Harness> {
 const posts = (path: RegExp) => h.intercom.requests.filter((r) => r.method === 'POST' && path.test(r.path));
 const text = (message: Record<string, unknown>) => JSON.stringify(message.blocks ?? message.text);
 const idOf = (responseUrl: string) => responseUrl.split('/').at(-1) as string;
-const metadataOf = (view: Record<string, unknown>) => JSON.parse(String(view.private_metadata));
+/** The state a modal carries, as the bridge sealed it (its key comes from the bot token). */
+const state = () => new ModalState(h.slack.token);
+const metadataOf = (view: Record<string, unknown>) => JSON.parse(String(state().open(view.private_metadata)));
+/** Metadata as the bridge would have issued it: how a test stands in for a modal opened another way. */
+const issued = (metadata: Record<string, unknown>) => state().seal(JSON.stringify(metadata));
 const ticketType = (name: string) => {
   const type = h.intercom.ticketTypes.find((t) => t.name === name);
   if (!type) throw new Error(`no ticket type ${name}`);
@@ -773,7 +778,7 @@ describe('note, tag and ticket modals', () => {
     await pickType(first, { id: String(simple.id), name: 'Question' }, contactState);
     const view = await h.eventually(() => {
       const v = h.slack.views.get(String(first.id));
-      if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');
+      if (!v || !metadataOf(v).typeId) throw new Error('not updated');
       return v;
     });
     const stale = await h.submit(ALICE, first, {
@@ -792,77 +797,71 @@ describe('note, tag and ticket modals', () => {
 });
 
 describe('confirmations when the response URL does not take them', () => {
-  /** A port on 127.0.0.1 that was listening a moment ago and now refuses connections. */
-  async function closedPort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-
-  it('a response URL that cannot be reached at all (refused, not a URL): the confirmation comes as a DM', async () => {
+  it('a response URL in the modal that is not Slack’s, or no URL: nothing is posted there; the confirmation comes as a DM', async () => {
     const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
-    await h.command(ALICE, 'note ann@example.com');
-    const view = await h.openedView('contact_note');
-    const unreachable = [`http://127.0.0.1:${await closedPort()}/response/x`, 'not a url'];
-    for (const [i, responseUrl] of unreachable.entries()) {
-      await h.submit(
-        ALICE,
-        { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
-        {
-          contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
-          message: { message: { value: `Note ${i}` } },
-        },
+    const reached: string[] = [];
+    const elsewhere = createServer((socket) => {
+      reached.push('connection');
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    try {
+      await h.command(ALICE, 'note ann@example.com');
+      const view = await h.openedView('contact_note');
+      const port = (elsewhere.address() as { port: number }).port;
+      const notSlack = [`http://127.0.0.1:${port}/response/x`, 'not a url', `https://hooks.slack.com.evil.test/x`];
+      for (const [i, responseUrl] of notSlack.entries()) {
+        await h.submit(
+          ALICE,
+          { ...view, private_metadata: issued({ ...metadataOf(view), responseUrl }) },
+          {
+            contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+            message: { message: { value: `Note ${i}` } },
+          },
+        );
+        await h.eventually(() =>
+          expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(i + 1),
+        );
+      }
+      expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toEqual(
+        Array(3).fill('✅ Note added to Ann Lee.'),
       );
-      await h.eventually(() =>
-        expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(i + 1),
+      expect(posts(/\/notes$/).map((r) => r.body)).toEqual(
+        [0, 1, 2].map((i) => ({ body: `<p>Note ${i}</p>`, admin_id: '991' })),
       );
+      expect(reached).toEqual([]);
+      expect(h.sink.lines().filter((l) => String(l.msg).includes('response URL is not Slack’s'))).toHaveLength(3);
+      // the URL is a credential of sorts (anyone holding it can post to the person): it stays out of the logs
+      expect(h.sink.text()).not.toContain('not a url');
+      expect(h.sink.text()).not.toContain('could not tell the user how their request went');
+    } finally {
+      await new Promise((resolve) => elsewhere.close(resolve));
     }
-    expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toEqual([
-      '✅ Note added to Ann Lee.',
-      '✅ Note added to Ann Lee.',
-    ]);
-    expect(posts(/\/notes$/).map((r) => r.body)).toEqual([
-      { body: '<p>Note 0</p>', admin_id: '991' },
-      { body: '<p>Note 1</p>', admin_id: '991' },
-    ]);
-    const fellBack = h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'));
-    expect(fellBack.map((l) => l.reason)).toEqual(['ECONNREFUSED', 'ERR_INVALID_URL']);
-    // the URL is a credential of sorts (anyone holding it can post to the person): it stays out of the logs
-    expect(h.sink.text()).not.toContain('not a url');
-    expect(h.sink.text()).not.toContain('could not tell the user how their request went');
   });
 
   it('a response URL that never answers: the confirmation comes as a DM once it has waited long enough', async () => {
     const ann = h.intercom.addContact({ email: 'ann@example.com', name: 'Ann Lee' });
-    const held: Socket[] = [];
-    const silent = createServer((socket) => held.push(socket)); // takes the request, never answers
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      await h.command(ALICE, 'note ann@example.com');
-      const view = await h.openedView('contact_note');
-      const responseUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/response/x`;
-      const submitted = Date.now();
-      await h.submit(
-        ALICE,
-        { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
-        {
-          contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
-          message: { message: { value: 'Noted' } },
-        },
-      );
-      await h.eventually(
-        () => expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(1),
-        RESPONSE_URL_TIMEOUT_MS + 5_000,
-      );
-      expect(Date.now() - submitted).toBeGreaterThanOrEqual(RESPONSE_URL_TIMEOUT_MS - 100);
-      const fellBack = h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'));
-      expect(fellBack.map((l) => l.reason)).toEqual(['TimeoutError']);
-    } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    }
+    h.slack.silentResponses = true;
+    await h.command(ALICE, 'note ann@example.com');
+    const view = await h.openedView('contact_note');
+    const responseUrl = `${h.slack.url}/response/silent`;
+    const submitted = Date.now();
+    await h.submit(
+      ALICE,
+      { ...view, private_metadata: issued({ ...metadataOf(view), responseUrl }) },
+      {
+        contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
+        message: { message: { value: 'Noted' } },
+      },
+    );
+    await h.eventually(
+      () => expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toHaveLength(1),
+      RESPONSE_URL_TIMEOUT_MS + 5_000,
+    );
+    expect(Date.now() - submitted).toBeGreaterThanOrEqual(RESPONSE_URL_TIMEOUT_MS - 100);
+    expect(h.responsesTo('silent')).toHaveLength(1);
+    const fellBack = h.sink.lines().filter((l) => String(l.msg).startsWith('the response URL did not take'));
+    expect(fellBack.map((l) => l.reason)).toEqual(['TimeoutError']);
   });
 
   it('a response URL that answers an error: the confirmation comes as a DM too', async () => {
@@ -873,7 +872,7 @@ describe('confirmations when the response URL does not take them', () => {
     h.slack.fail({ method: 'no.such.response', status: 500 });
     await h.submit(
       ALICE,
-      { ...view, private_metadata: JSON.stringify({ ...metadataOf(view), responseUrl }) },
+      { ...view, private_metadata: issued({ ...metadataOf(view), responseUrl }) },
       {
         contact: { contact: { selected_option: { value: `id:${ann.id}` } } },
         message: { message: { value: 'Noted' } },
@@ -1065,7 +1064,7 @@ describe('when Intercom says no', () => {
     await pickType(first, { id: String(question?.id), name: 'Question' }, contactState);
     const view = await h.eventually(() => {
       const v = h.slack.views.get(String(first.id));
-      if (!v || !JSON.parse(String(v.private_metadata)).typeId) throw new Error('not updated');
+      if (!v || !metadataOf(v).typeId) throw new Error('not updated');
       return v;
     });
     h.intercom.fail({ method: 'POST', path: '/tickets', status: 400 });

@@ -99,7 +99,12 @@ describe('WebApiSlackPort for people', () => {
       email: 'ann@x.io',
       timeZone: 'Asia/Tokyo',
       isBot: false,
+      teamId: 'T00TEST01',
+      enterpriseId: null,
     });
+    // a Slack Connect guest: their own workspace, which the bridge compares with its own
+    slack.addUser({ id: 'U2', name: 'Guest', email: 'bob@x.io', teamId: 'T0OTHER01' });
+    expect(await port.user('U2')).toMatchObject({ teamId: 'T0OTHER01' });
     expect(await port.user('U404')).toBeNull();
     slack.fail({ method: 'users.info', error: 'invalid_auth' });
     expect(await failure(port.user('U1'))).toBeInstanceOf(PermanentFailure);
@@ -131,6 +136,15 @@ describe('WebApiSlackPort for people', () => {
       logger,
       (method, status) => calls.push(`${method} ${status}`),
     );
+    // auth.test in Slack's samples names no app: bots.info, the bot's own record, does
+    expect(await port.workspace()).toEqual({
+      teamId: 'T00TEST01',
+      enterpriseId: undefined,
+      appId: 'A0BRIDGE1',
+      enterpriseInstall: false,
+      botId: 'BBOT00001',
+      botUserId: 'UBOT00001',
+    });
     const auth = await counted.authTest();
     expect(auth).toMatchObject({ team: 'Test', botUserId: 'UBOT00001', botId: 'BBOT00001' });
     expect(auth.scopes).toContain('users:read.email');

@@ -46,6 +46,8 @@ export interface PostedMessage {
 export const BOT_USER_ID = 'UBOT00001';
 export const BOT_ID = 'BBOT00001';
 export const TEAM_ID = 'T00TEST01';
+/** The app the bridge is (bots.info names it; payloads carry it as api_app_id). */
+export const APP_ID = 'A0BRIDGE1';
 
 export class FakeSlack {
   readonly token: string;
@@ -60,6 +62,9 @@ export class FakeSlack {
   readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
   /** Milliseconds before answering a method (after it took effect); 0 by default. */
   latencyMs: (method: string) => number = () => 0;
+  /** Response URLs take the message and never answer (until the fake closes). */
+  silentResponses = false;
+  readonly #held: ServerResponse[] = [];
   /** History and replies leave out message metadata even when asked for it: nothing can be found by it. */
   withholdMetadata = false;
   /** The bot token's scopes, as the x-oauth-scopes header reports them (the manifest's, unless a test says not). */
@@ -145,6 +150,7 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    for (const res of this.#held) res.destroy();
     for (const ws of this.#sockets.clients) ws.terminate();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -162,10 +168,11 @@ export class FakeSlack {
     return channel;
   }
 
-  addUser(fields: { id: string; name: string; email?: string; tz?: string }): void {
+  /** A person; `teamId` other than ours makes them a Slack Connect guest from another workspace. */
+  addUser(fields: { id: string; name: string; email?: string; tz?: string; teamId?: string }): void {
     this.users.set(fields.id, {
       id: fields.id,
-      team_id: TEAM_ID,
+      team_id: fields.teamId ?? TEAM_ID,
       name: fields.name.toLowerCase(),
       real_name: fields.name,
       deleted: false,
@@ -193,6 +200,7 @@ export class FakeSlack {
 
     if (url.pathname.startsWith('/response/')) {
       this.responses.push({ id: url.pathname.slice('/response/'.length), body: JSON.parse(raw || '{}') });
+      if (this.silentResponses) return void this.#held.push(res);
       return send(res, 200, { ok: true });
     }
     const method = url.pathname.replace(/^\/api\//, '');
@@ -357,6 +365,21 @@ export class FakeSlack {
             is_member: channel.botIsMember,
           },
         };
+      case 'bots.info': {
+        // the bot's own record names its app (auth.test does not, in the answers Slack's samples show)
+        if (args.bot !== BOT_ID) return { ok: false, error: 'bot_not_found' };
+        return {
+          ok: true,
+          bot: {
+            id: BOT_ID,
+            deleted: false,
+            name: 'bridge',
+            updated: 1700000000,
+            app_id: APP_ID,
+            user_id: BOT_USER_ID,
+          },
+        };
+      }
       case 'users.info': {
         const user = this.users.get(String(args.user));
         return user ? { ok: true, user } : { ok: false, error: 'user_not_found' };

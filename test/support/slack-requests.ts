@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { TEAM_ID } from './fake-slack.ts';
 
 // Requests as Slack sends them to /slack/events: signed with the signing secret (v0 HMAC-SHA256 of
@@ -55,7 +55,7 @@ export function blockAction(options: {
     api_app_id: 'A0BRIDGE1',
     token: 'verification_token',
     container: { type: 'message', message_ts: options.message.ts, channel_id: options.channel, is_ephemeral: false },
-    trigger_id: `${Date.now()}.${Math.random().toString(36).slice(2)}.trigger`,
+    trigger_id: `${Date.now()}.click.${randomUUID()}`,
     team,
     channel: { id: options.channel, name: 'support' },
     message: { type: 'message', user: 'UBOT00001', ...options.message },
@@ -81,7 +81,7 @@ export function viewSubmission(user: string, view: Record<string, unknown>, valu
     user: userOf(user),
     api_app_id: 'A0BRIDGE1',
     token: 'verification_token',
-    trigger_id: `${Date.now()}.submit.trigger`,
+    trigger_id: `${Date.now()}.submit.${randomUUID()}`,
     view: { team_id: TEAM_ID, hash: '1.abc', ...view, state: { values } },
     response_urls: [],
   };
@@ -136,7 +136,7 @@ export function slashCommandBody(options: {
     text: options.text,
     api_app_id: 'A0BRIDGE1',
     response_url: options.responseUrl,
-    trigger_id: `${Date.now()}.command.trigger`,
+    trigger_id: `${Date.now()}.command.${randomUUID()}`,
   }).toString();
 }
 
@@ -152,7 +152,7 @@ export function messageShortcut(options: {
     type: 'message_action',
     token: 'verification_token',
     callback_id: options.callbackId,
-    trigger_id: `${Date.now()}.shortcut.trigger`,
+    trigger_id: `${Date.now()}.shortcut.${randomUUID()}`,
     response_url: options.responseUrl,
     team,
     channel: { id: options.channel, name: 'support' },
@@ -170,7 +170,7 @@ export function globalShortcut(options: { user: string; callbackId: string }) {
     team,
     user: { id: options.user, username: options.user.toLowerCase(), team_id: TEAM_ID },
     callback_id: options.callbackId,
-    trigger_id: `${Date.now()}.global.trigger`,
+    trigger_id: `${Date.now()}.global.${randomUUID()}`,
   };
 }
 
@@ -187,7 +187,7 @@ export function viewAction(
     api_app_id: 'A0BRIDGE1',
     token: 'verification_token',
     container: { type: 'view', view_id: view.id },
-    trigger_id: `${Date.now()}.view.trigger`,
+    trigger_id: `${Date.now()}.view.${randomUUID()}`,
     team,
     view: { team_id: TEAM_ID, hash: '1.abc', ...view, state: { values } },
     actions: [{ block_id: action.action_id, action_ts: String(Date.now() / 1000), ...action }],

@@ -1,8 +1,9 @@
 import type { types, ViewStateValue } from '@slack/bolt';
 import { z } from 'zod';
 import type { Contact, TicketType, TicketTypeAttribute } from '../../intercom/schemas.ts';
+import { SEAL_LENGTH } from '../modal-state.ts';
 import { cut, escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { FIELD, MAX_MESSAGE, tagInputs } from './modals.ts';
+import { FIELD, MAX_MESSAGE, plain, tagInputs } from './modals.ts';
 
 type Block = types.KnownBlock;
 type ViewValues = Record<string, Record<string, ViewStateValue | undefined> | undefined>;
@@ -40,8 +41,6 @@ export const ContactModalContext = z.object({
   unfillable: z.array(z.string()).optional(),
 });
 export type ContactModalContext = z.infer<typeof ContactModalContext>;
-
-const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 
 /** A contact picked in the select: `id:<contact id>`, or `email:<address>` when prefilled from the command. */
 export function contactOptionValue(contact: { id: string } | { email: string }): string {
@@ -345,6 +344,9 @@ export function ticketModal(
 /** The Try again button shown when Intercom could not list the chosen type. */
 export const TICKET_RETRY = 'ticket_type_retry';
 
+/** Slack allows 3,000 characters of private_metadata; the bridge's seal (modal-state.ts) takes some. */
+const METADATA_ROOM = 3000 - SEAL_LENGTH;
+
 /**
  * Slack allows 3,000 characters of private_metadata. A type's fields give way first (the submission can read them
  * from the bridge's cached ticket types); then a long message's description, then its title (nothing else has
@@ -352,12 +354,12 @@ export const TICKET_RETRY = 'ticket_type_retry';
  */
 function fitMetadata(context: ContactModalContext): ContactModalContext {
   const fitted = { ...context };
-  if (JSON.stringify(fitted).length > 3000) {
+  if (JSON.stringify(fitted).length > METADATA_ROOM) {
     fitted.fields = undefined;
     fitted.unfillable = undefined;
   }
   for (const field of ['description', 'title'] as const) {
-    const over = JSON.stringify(fitted).length - 3000;
+    const over = JSON.stringify(fitted).length - METADATA_ROOM;
     const text = fitted[field];
     if (over <= 0) break;
     // escaping can make the JSON longer than the text: cut with room to spare

@@ -38,7 +38,9 @@ import {
   sharedArticle,
 } from '../blocks/results.ts';
 import { helpText, parseCommand } from '../commands/grammar.ts';
+import type { ModalState } from '../modal-state.ts';
 import { cut, escapeMrkdwn } from '../mrkdwn.ts';
+import type { ResponseUrls } from '../response-urls.ts';
 import { type AfterAck, withinBudget } from './scheduling.ts';
 import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
@@ -54,6 +56,10 @@ export interface CommandListenerDeps {
   enqueue: (job: NewDelivery) => Promise<boolean>;
   /** Where Intercom work goes once Slack has its answer. */
   afterAck: AfterAck;
+  /** The hosts a response URL may point at. */
+  responseUrls: ResponseUrls;
+  /** Seals the state the modals carry, and reads back only what it sealed. */
+  modalState: ModalState;
   logger: Logger;
 }
 
@@ -74,7 +80,23 @@ type ModalView = ReturnType<typeof contactNoteModal>;
  * select menus' options. Acknowledged first; results arrive through the response URL, only to the asker.
  */
 export function registerCommandListeners(app: App, deps: CommandListenerDeps): void {
-  const { lookup, identity, logger } = deps;
+  const { lookup, identity, logger, modalState } = deps;
+  const readContext = (metadata: string | undefined) => parseContext(modalState.open(metadata));
+
+  /**
+   * Whether `user` may read Intercom data here; if not, they are told why (through `respond`, when there is one)
+   * and the caller stops.
+   */
+  const mayRead = async (user: string, respond?: Respond) => {
+    const access = await identity.reader(user).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not check who asked');
+      return { refusal: 'The bridge could not check who you are in Intercom; try again in a moment.' };
+    });
+    if ('ok' in access) return true;
+    logger.info({ user }, 'refused: may not read Intercom data');
+    await respond?.({ response_type: 'ephemeral', replace_original: false, ...notice(escapeMrkdwn(access.refusal)) });
+    return false;
+  };
 
   const failed = (respond: Respond, error: unknown, subject: 'conversation' | 'contact' = 'contact') => {
     logger.warn({ err: error }, 'command failed');
@@ -95,7 +117,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     view: ModalView,
     complete?: () => Promise<ModalView>,
   ) {
-    const opened = await client.views.open({ trigger_id: triggerId, view });
+    const opened = await client.views.open({ trigger_id: triggerId, view: modalState.sealView(view) });
     const [who, completed] = await Promise.all([
       identity.teammate(user).catch(() => undefined),
       complete?.().catch((error: unknown) => {
@@ -111,7 +133,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       // with the hash, Slack refuses this once a chosen type has redrawn the modal; that redraw made this lookup too
       const hash = opened.view?.hash;
       await client.views
-        .update({ view_id: viewId, ...(hash ? { hash } : {}), view: completed })
+        .update({ view_id: viewId, ...(hash ? { hash } : {}), view: modalState.sealView(completed) })
         .catch((error: unknown) => logger.info({ err: error }, 'the modal changed before it could be completed'));
     }
   }
@@ -154,7 +176,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       logger.warn({ err: error, typeId }, 'could not load the ticket type');
       problem = { text: typeLoadProblem(error), retryTypeId: typeId };
     }
-    const redrawn = ticketModal(context, contact, type, problem);
+    const redrawn = modalState.sealView(ticketModal(context, contact, type, problem));
     try {
       await client.views.update({ view_id: view.id, hash: view.hash, view: redrawn });
     } catch (error) {
@@ -208,6 +230,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
       }
       case 'contacts':
         await ack();
+        if (!(await mayRead(command.user_id, respond))) return;
         try {
           await respond({
             response_type: 'ephemeral',
@@ -219,6 +242,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
         return;
       case 'articles':
         await ack();
+        if (!(await mayRead(command.user_id, respond))) return;
         try {
           await respond({
             response_type: 'ephemeral',
@@ -230,6 +254,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
         return;
       case 'conversation':
         await ack();
+        if (!(await mayRead(command.user_id, respond))) return;
         try {
           await respond({ response_type: 'ephemeral', ...cardPreview(await deps.cardData(parsed.id)) });
         } catch (error) {
@@ -239,8 +264,9 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     }
   });
 
-  app.action<BlockAction>(RESULT_ACTIONS.moreContacts, async ({ ack, action, respond }) => {
+  app.action<BlockAction>(RESULT_ACTIONS.moreContacts, async ({ ack, action, body, respond }) => {
     await ack();
+    if (!(await mayRead(body.user.id, respond))) return;
     const { q, after } = parseJson<{ q?: string; after?: string }>('value' in action ? action.value : undefined);
     if (!q) return;
     try {
@@ -255,6 +281,7 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
 
   app.action<BlockAction>(new RegExp(`^${RESULT_ACTIONS.shareArticle}:`), async ({ ack, action, body, respond }) => {
     await ack();
+    if (!(await mayRead(body.user.id, respond))) return;
     const article = parseJson<{ title?: string; url?: string }>('value' in action ? action.value : undefined);
     if (!article.title || !article.url) return;
     await respond({
@@ -273,6 +300,13 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     const conversationId = 'value' in action ? action.value : undefined;
     const channel = body.channel?.id;
     if (!conversationId || !channel) return;
+    // publishing a conversation to a channel is a teammate's act, like any other
+    const who = await identity.teammate(body.user.id).catch(() => undefined);
+    if (!who || 'refusal' in who) {
+      const why = who?.refusal ?? 'The bridge could not check who you are in Intercom; try again in a moment.';
+      await respond({ response_type: 'ephemeral', replace_original: false, ...notice(escapeMrkdwn(why)) });
+      return;
+    }
     const card = await deps.store.getCard(conversationId);
     if (card) {
       // one card per conversation: its thread is where the conversation is followed
@@ -331,12 +365,14 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
     await openModal(client, shortcut.trigger_id, shortcut.user.id, ticketModal({}, undefined));
   });
 
-  app.options(CONTACT_FIELD.contact, async ({ ack, options }) => {
+  app.options(CONTACT_FIELD.contact, async ({ ack, options, body }) => {
+    if (!(await mayRead(body.user.id))) return ack({ options: [] });
     const contacts = await withinBudget(lookup.contactMatches(options.value ?? ''), OPTIONS_BUDGET_MS, logger);
     await ack(contactOptions(contacts ?? []));
   });
 
-  app.options(CONTACT_FIELD.ticketType, async ({ ack, options }) => {
+  app.options(CONTACT_FIELD.ticketType, async ({ ack, options, body }) => {
+    if (!(await mayRead(body.user.id))) return ack({ options: [] });
     const types = await withinBudget(deps.directory.ticketTypes(), OPTIONS_BUDGET_MS, logger);
     await ack(ticketTypeOptions(options.value ?? '', types ?? []));
   });
@@ -464,6 +500,10 @@ export function registerCommandListeners(app: App, deps: CommandListenerDeps): v
 
   /** Posts an ephemeral message to a response URL; false when it did not arrive (an error status, no answer in time). */
   async function postToResponseUrl(responseUrl: string, text: string): Promise<boolean> {
+    if (!deps.responseUrls.allows(responseUrl)) {
+      logger.warn('a modal’s response URL is not Slack’s: sending the confirmation as a direct message');
+      return false;
+    }
     let failure: Record<string, unknown>;
     try {
       const res = await fetch(responseUrl, {
@@ -534,7 +574,7 @@ function firstLine(text: string): string {
   );
 }
 
-function readContext(metadata: string | undefined): ContactModalContext | undefined {
+function parseContext(metadata: string | undefined): ContactModalContext | undefined {
   const parsed = ContactModalContext.safeParse(parseJson(metadata));
   return parsed.success ? parsed.data : undefined;
 }

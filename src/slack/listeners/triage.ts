@@ -23,6 +23,7 @@ import {
   tagModal,
   tagOptions,
 } from '../blocks/modals.ts';
+import type { ModalState } from '../modal-state.ts';
 import { escapeMrkdwn, slackTextToHtml } from '../mrkdwn.ts';
 import { type AfterAck, withinBudget } from './scheduling.ts';
 import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
@@ -39,6 +40,8 @@ export interface TriageListenerDeps {
   reactions: boolean;
   /** Where Intercom work goes once Slack has its answer. */
   afterAck: AfterAck;
+  /** Seals the state the modals carry, and reads back only what it sealed. */
+  modalState: ModalState;
   logger: Logger;
   now?: () => number;
 }
@@ -69,6 +72,12 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   const now = deps.now ?? Date.now;
   const { triage, identity, slack, afterAck, logger } = deps;
 
+  /** Option lists are Intercom data: only for those who may read it (a refusal reads as an empty list). */
+  const mayRead = async (user: string) => {
+    const access = await identity.reader(user).catch(() => undefined);
+    return access !== undefined && 'ok' in access;
+  };
+
   const report = async (target: { channel: string; user: string }, result: TriageResult, lost?: string) => {
     if (result.ok) return;
     const keep = lost ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeMrkdwn(lost)}` : '';
@@ -90,6 +99,15 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     if (!parsed || !channel || !cardTs) return;
     const context: ModalContext = { conversationId: parsed.conversationId, channel, cardTs };
     const user = body.user.id;
+    // the button names a conversation; the message it sits on must be that conversation's card
+    const card = await deps.store.cardAt(channel, cardTs);
+    if (card?.conversationId !== parsed.conversationId) {
+      logger.warn(
+        { channel, cardTs, named: parsed.conversationId },
+        'card button naming another conversation: ignored',
+      );
+      return;
+    }
     if (parsed.kind === 'close' || parsed.kind === 'reopen') {
       const { conversationId, kind } = parsed;
       afterAck.run(kind, async () => {
@@ -98,7 +116,7 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
       return;
     }
     const view = modalFor(parsed.kind, context, cardTitle(body.message));
-    const opened = await client.views.open({ trigger_id: body.trigger_id, view });
+    const opened = await client.views.open({ trigger_id: body.trigger_id, view: deps.modalState.sealView(view) });
     // who clicked is checked while they read the modal; if they may not act, it says why instead
     const who = await identity.teammate(user).catch(() => undefined);
     if (who && 'refusal' in who && opened.view?.id) {
@@ -106,7 +124,8 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     }
   });
 
-  app.options(FIELD.assignee, async ({ ack, options }) => {
+  app.options(FIELD.assignee, async ({ ack, options, body }) => {
+    if (!(await mayRead(body.user.id))) return ack({ options: [] });
     const lists = await withinBudget(
       Promise.all([deps.directory.admins(), deps.directory.teams()]),
       OPTIONS_BUDGET_MS,
@@ -115,7 +134,8 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
     await ack(assigneeOptions(options.value ?? '', lists?.[0] ?? [], lists?.[1] ?? []));
   });
 
-  app.options(FIELD.tags, async ({ ack, options }) => {
+  app.options(FIELD.tags, async ({ ack, options, body }) => {
+    if (!(await mayRead(body.user.id))) return ack({ options: [] });
     const tags = await withinBudget(deps.directory.tags(), OPTIONS_BUDGET_MS, logger);
     await ack(tagOptions(options.value ?? '', tags ?? []));
   });
@@ -201,9 +221,9 @@ export function registerTriageListeners(app: App, deps: TriageListenerDeps): voi
   }
 
   async function perform(metadata: string, user: string, request: TriageRequest, typed?: string) {
-    const context = readContext(metadata);
+    const context = readContext(deps.modalState.open(metadata));
     if (!context) {
-      logger.warn({ callback: request.kind }, 'modal submitted without its conversation: ignored');
+      logger.warn({ callback: request.kind }, 'modal submitted without the state the bridge gave it: ignored');
       return;
     }
     const result = await triage.perform(context.conversationId, user, request);
@@ -291,7 +311,8 @@ function cardTitle(message: BlockAction['message']): string | undefined {
   return header?.text?.text;
 }
 
-function readContext(metadata: string): ModalContext | undefined {
+function readContext(metadata: string | undefined): ModalContext | undefined {
+  if (metadata === undefined) return undefined;
   try {
     const result = ModalContext.safeParse(JSON.parse(metadata));
     return result.success ? result.data : undefined;

@@ -11,6 +11,7 @@ import {
   ticketTypeOptions,
   unfillableProblem,
 } from '../../../src/slack/blocks/contact-modals.ts';
+import { SEAL_LENGTH } from '../../../src/slack/modal-state.ts';
 
 const attribute = (id: string, name: string, data_type: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -131,7 +132,7 @@ describe('attributes the form cannot offer', () => {
       ),
     } as unknown as TicketType;
     const view = ticketModal({ description: 'd'.repeat(2000) }, undefined, huge);
-    expect(view.private_metadata.length).toBeLessThanOrEqual(3000);
+    expect(view.private_metadata.length).toBeLessThanOrEqual(3000 - SEAL_LENGTH);
     expect(JSON.parse(view.private_metadata)).toMatchObject({ typeId: '6' });
     expect(JSON.parse(view.private_metadata).fields).toBeUndefined();
     // the fields can be read again from the cached types; the message's text cannot: it stays whole
@@ -168,6 +169,19 @@ describe('contact picker', () => {
       ['b@x.io', 'id:b'],
       ['Contact c', 'id:c'],
     ]);
+    const hidden = contactOptions([{ id: 'd', name: 'Eve\u202E', email: 'e\u200B@x.io' }] as never).options;
+    expect(hidden[0]?.text.text).toBe('Eve (e@x.io)');
+    const form = attributeBlocks(
+      {
+        id: '1',
+        name: 'B\u202Eug',
+        ticket_type_attributes: [attribute('1', 'Pl\u200Ban', 'string', { description: 'h\u2066i' })],
+      } as never,
+      {},
+    );
+    expect(JSON.stringify(form)).toContain('"label":{"type":"plain_text","text":"Plan","emoji":true}');
+    expect(JSON.stringify(form)).toContain('"hint":{"type":"plain_text","text":"hi","emoji":true}');
+    expect(ticketTypeOptions('', [{ ...type, name: 'B\u202Eug' }]).options[0]?.text.text).toBe('Bug · Tracker');
     expect(parseContactOption('id:a')).toEqual({ id: 'a' });
     expect(parseContactOption('email:a@b.io')).toEqual({ email: 'a@b.io' });
     for (const bad of [undefined, '', 'id:', 'email:nope', 'x:1']) expect(parseContactOption(bad)).toBeUndefined();
