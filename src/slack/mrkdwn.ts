@@ -2,12 +2,44 @@ import { Parser } from 'htmlparser2';
 import { escapeHtml, paragraphs } from '../intercom/html.ts';
 
 // Everything that comes from Intercom (customer text above all) is untrusted: before it enters mrkdwn, `&`, `<`
-// and `>` are escaped, so `<!channel>`, `<@U…>` or `<https://evil|bank>` show as text. Links are only ever
-// built here, and only from http(s) URLs.
+// and `>` are escaped, so `<!channel>`, `<@U…>` or `<https://evil|bank>` show as text, and characters that show
+// nothing or turn the text around are removed (`stripInvisible`). Links are only ever built here, and only from
+// http(s) URLs; a link from customer HTML cannot name another host than the one it leads to (`pageLink`).
 
-/** Escapes the three characters Slack reads as markup (and only those, as Slack asks). */
+/**
+ * Code points that show nothing or change the direction of the text around them, so that what Slack shows is not
+ * what was written (`invoice\u202Efdp.exe` reads "invoiceexe.pdf", `pay\u200Bpal` is not "paypal"): soft hyphen,
+ * combining grapheme joiner, Arabic letter mark, Hangul fillers, Khmer inherent vowels, Mongolian vowel separator,
+ * zero-width space, non-joiner and joiner, left-to-right and right-to-left marks, embeddings and overrides
+ * (U+202A–U+202E), word joiner, invisible operators, isolates and the deprecated format controls
+ * (U+2060–U+206F), byte order mark, interlinear annotations, shorthand and musical format controls, and tags
+ * (U+E0000–U+E007F: a subdivision flag such as Scotland's shows as a plain 🏴). The zero-width joiner U+200D is
+ * kept inside an emoji sequence only (👩‍💻, 🏳️‍🌈): after an emoji, a skin tone or U+FE0F and before an emoji, where
+ * it can only join pictures. Variation selectors stay: they choose how an emoji or an ideograph looks.
+ */
+const INVISIBLE = [
+  String.raw`\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E`,
+  String.raw`\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB`,
+  String.raw`\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}`,
+].join('');
+const EMOJI = String.raw`\p{Extended_Pictographic}`;
+const STRIP = new RegExp(
+  String.raw`[${INVISIBLE}]|(?<!${EMOJI}|\p{Emoji_Modifier}|\uFE0F)\u200D|\u200D(?!${EMOJI})`,
+  'gu',
+);
+const INVISIBLE_IN_URL = new RegExp(String.raw`[${INVISIBLE}\u200D]`, 'gu');
+
+/** `text` without the code points that show nothing or turn text around (see INVISIBLE); everything else is kept. */
+export function stripInvisible(text: string): string {
+  return text.replace(STRIP, '');
+}
+
+/**
+ * Escapes the three characters Slack reads as markup (and only those, as Slack asks), and removes invisible and
+ * direction-changing characters (`stripInvisible`): every piece of untrusted text enters mrkdwn through here.
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return stripInvisible(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export const CUT_SUFFIX = '… (open in Intercom)';
@@ -23,9 +55,10 @@ export function cut(text: string, max: number): string {
 export function truncate(text: string, max: number, suffix = CUT_SUFFIX): string {
   if (text.length <= max) return text;
   const room = Math.max(0, max - suffix.length);
-  // never split a surrogate pair or leave half an escape like "&am"
+  // never split a surrogate pair, leave an emoji's joiner before the suffix or half an escape like "&am"
   let cut = text.slice(0, room);
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  if (cut.endsWith('\u200D')) cut = cut.slice(0, -1);
   cut = cut.replace(/&[a-z]{0,4}$/, '');
   return cut + suffix.slice(0, max - cut.length);
 }
@@ -48,7 +81,8 @@ export function link(url: string | null | undefined, label: string): string {
   while (start < end && (url[start] ?? '') <= ' ') start += 1;
   while (end > start && (url[end - 1] ?? '') <= ' ') end -= 1;
   const bare = url.slice(start, end).replace(/[\t\n\r]/g, '');
-  const target = escapeMrkdwn(bare).replace(/\|/g, '%7C');
+  // an invisible character in a URL is percent-encoded, as the URL parser itself would: same destination, visible
+  const target = escapeMrkdwn(bare.replace(INVISIBLE_IN_URL, encodeURIComponent)).replace(/\|/g, '%7C');
   return text && text !== target ? `<${target}|${text}>` : `<${target}>`;
 }
 
@@ -106,7 +140,7 @@ export function htmlToMrkdwn(html: string): string {
         } else if (name === 'a') anchors.push({ href: attributes.href, start: out.length });
         else if (name === 'img') {
           const src = attributes.src;
-          if (isWebUrl(src)) out += ` ${link(src, attributes.alt ? `image: ${attributes.alt}` : 'image')} `;
+          if (isWebUrl(src)) out += ` ${pageLink(src, attributes.alt ? `image: ${attributes.alt}` : 'image')} `;
         } else if (WRAP[name]) marks.push({ mark: WRAP[name], start: out.length });
       },
       ontext(text) {
@@ -141,7 +175,7 @@ export function htmlToMrkdwn(html: string): string {
           if (anchor && isWebUrl(anchor.href)) {
             // the label was escaped on the way in: build the link from its raw text again
             const label = unescapeMrkdwn(out.slice(anchor.start)).trim();
-            out = out.slice(0, anchor.start) + link(anchor.href, label || anchor.href);
+            out = out.slice(0, anchor.start) + pageLink(anchor.href, label);
           }
         } else if (WRAP[name]) {
           const mark = marks.pop();
@@ -154,6 +188,62 @@ export function htmlToMrkdwn(html: string): string {
   parser.write(html);
   parser.end();
   return tidy(out);
+}
+
+const DOT = String.raw`[.\u3002\uFF0E\uFF61]`; // what IDNA reads as a dot: "acme。example" is acme.example
+const DOTS = new RegExp(DOT, 'gu');
+const NAME = String.raw`[\p{L}\p{N}\p{M}-]`;
+// each match starts where a run of its characters starts, so a long label is read in linear time
+const SCHEME_URL = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/\S*/giu;
+const DOTTED = new RegExp(`(?<!${NAME})${NAME}+(?:${DOT}+${NAME}+)+`, 'gu');
+// `acme.example`, `Node.js`, also `acme.example2` or `acme.example.1` (read as acme.example); not `e.g.` or `3.14`
+const HOSTLIKE = /\.[\p{L}\p{M}]{2}/u;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * The hosts a reader sees named in `text`: those of `scheme://…` URLs and, also inside them
+ * (`https://acme.example@evil.test`), every dotted name with two letters after a dot (`host.tld`, in any script)
+ * and every IPv4 address.
+ */
+function namedHosts(text: string): string[] {
+  const urls = [...text.matchAll(SCHEME_URL)].map(([url]) => url);
+  const names = [...text.matchAll(DOTTED)]
+    .map(([name]) => name.replace(DOTS, '.'))
+    .filter((name) => HOSTLIKE.test(name) || IPV4.test(name));
+  return [...urls, ...names].map(hostOf);
+}
+
+/** The host as the URL parser reads it (lowercase, IDNA, no final dot); the text itself when it cannot. */
+function hostOf(text: string): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  const host = URL.canParse(url) ? new URL(url).hostname : text.toLowerCase();
+  return host.replace(/\.$/, '');
+}
+
+/** A URL compared as a reader would: without its scheme, a final slash or case. */
+const bareUrl = (text: string) =>
+  text
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/\/$/, '')
+    .toLowerCase();
+
+/**
+ * A link from customer HTML (an anchor, an image), whose label the customer chose: the label cannot say it leads
+ * elsewhere than it does.
+ * - no label, or the URL itself (give or take the scheme, a final slash and case): `<url>`
+ * - a label naming a host (`host.tld`, `scheme://…`, an IPv4 address) other than the URL's: `<url>`, the label
+ *   goes (`https://acme.example/reset` on a link to evil.test)
+ * - a label naming the URL's own host only: `<url|label>`
+ * - any other label (words): `<url|label> (host)`, so "Open in Intercom" or "click here" shows where it leads
+ * The label is checked as shown and without the marks of bold, italic, strike and code (`acme*.*example`).
+ */
+function pageLink(url: string, label: string): string {
+  const host = hostOf(url.trim());
+  if (!label.trim() || bareUrl(label) === bareUrl(stripInvisible(url))) return link(url, '');
+  const named = [...namedHosts(label), ...namedHosts(label.replace(/[*_~`]/g, ''))];
+  if (named.some((name) => name !== host)) return link(url, '');
+  return named.length ? link(url, label) : `${link(url, label)} (${escapeMrkdwn(host)})`;
 }
 
 /** Wraps out[start..] in a mark, keeping surrounding spaces outside it (Slack ignores `* bold *`). */

@@ -28,9 +28,6 @@ describe('htmlToMrkdwn', () => {
     ['<ul><li>one</li><li>two</li></ul>', '• one\n• two'],
     ['<ol><li>first</li><li>second</li></ol>', '1. first\n2. second'],
     ['<ul><li>a<ul><li>nested</li></ul></li></ul>', '• a\n    • nested'],
-    ['<p>see <a href="https://example.com/docs">the docs</a></p>', 'see <https://example.com/docs|the docs>'],
-    ['<a href="https://example.com">https://example.com</a>', '<https://example.com>'],
-    ['<img src="https://cdn.example.com/a.png" alt="screenshot">', '<https://cdn.example.com/a.png|image: screenshot>'],
     ['<p>Tom &amp; Jerry &lt;3 &nbsp;ok</p>', 'Tom &amp; Jerry &lt;3 ok'],
     ['<style>p{}</style><p>kept</p><script>alert(1)</script>', 'kept'],
     ['<p>   lots   of\n\n   space   </p>', 'lots of space'],
@@ -76,6 +73,176 @@ describe('htmlToMrkdwn', () => {
   });
 });
 
+// The code points no customer text may bring into Slack (issue #12): direction controls (U+061C, U+200E–U+200F,
+// U+202A–U+202E, U+2066–U+2069) and characters that show nothing (U+00AD, U+034F, U+115F, U+1160, U+17B4, U+17B5,
+// U+180E, U+200B–U+200D, U+2060–U+2064 and the rest of U+2060–U+206F, U+3164, U+FEFF, U+FFA0, U+FFF9–U+FFFB,
+// U+1BCA0–U+1BCA3, U+1D173–U+1D17A, tags U+E0000–U+E007F). U+200D may stay only inside an emoji sequence.
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const STRIPPED = [
+  0xad,
+  0x34f,
+  0x61c,
+  0x115f,
+  0x1160,
+  0x17b4,
+  0x17b5,
+  0x180e,
+  ...range(0x200b, 0x200f),
+  ...range(0x202a, 0x202e),
+  ...range(0x2060, 0x206f),
+  0x3164,
+  0xfeff,
+  0xffa0,
+  ...range(0xfff9, 0xfffb),
+  ...range(0x1bca0, 0x1bca3),
+  ...range(0x1d173, 0x1d17a),
+  ...range(0xe0000, 0xe007f),
+].map((c) => String.fromCodePoint(c));
+const EMOJI_ZWJ = /(?<=\p{Extended_Pictographic}|\p{Emoji_Modifier}|\uFE0F)\u200D(?=\p{Extended_Pictographic})/gu;
+/** The stripped code points found in `text` (a joiner inside an emoji sequence is allowed). */
+const hidden = (text: string) => [...text.replace(EMOJI_ZWJ, '')].filter((c) => STRIPPED.includes(c));
+
+describe('invisible and direction-changing characters', () => {
+  it('are removed from text and HTML, however they are written', () => {
+    expect(htmlToMrkdwn('invoice\u202Efdp.exe')).toBe('invoicefdp.exe');
+    expect(htmlToMrkdwn('<p>invoice\u202Efdp.exe</p>')).toBe('invoicefdp.exe');
+    expect(htmlToMrkdwn('<p>invoice&#x202E;fdp.exe &#8207;x&shy;y</p>')).toBe('invoicefdp.exe xy');
+    expect(htmlToMrkdwn('<pre>a\u2066b\u2069c</pre>')).toBe('```\nabc\n```');
+    expect(htmlToMrkdwn('<a href="https://x.example/">pay\u200Bpal</a>')).toBe(
+      '<https://x.example/|paypal> (x.example)',
+    );
+    expect(escapeMrkdwn(`a${STRIPPED.join('')}b`)).toBe('ab');
+    expect(link('https://x.example/', 'in\u202Evoice')).toBe('<https://x.example/|invoice>');
+  });
+
+  it('keeps a zero-width joiner inside an emoji sequence, and nowhere else', () => {
+    for (const emoji of ['👩‍👩‍👧‍👦', '🏳️‍🌈', '👩🏽‍💻', '🐻‍❄️', '❤️‍🔥']) expect(escapeMrkdwn(emoji)).toBe(emoji);
+    expect(escapeMrkdwn('pay\u200Dpal')).toBe('paypal');
+    expect(escapeMrkdwn('😀\u200Da a\u200D😀 \u200D😀')).toBe('😀a a😀 😀');
+    expect(escapeMrkdwn('👩\u200B\u200D💻')).toBe('👩💻');
+  });
+
+  it('are percent-encoded in a link target, which keeps its destination', () => {
+    const out = htmlToMrkdwn('<a href="https://x.example/in\u202Evoice">https://x.example/in\u202Evoice</a>');
+    expect(out).toBe('<https://x.example/in%E2%80%AEvoice>');
+    expect(new URL('https://x.example/in%E2%80%AEvoice').href).toBe(new URL('https://x.example/in\u202Evoice').href);
+    expect(link('https://acme\u200B.example/', 'x')).toBe('<https://acme%E2%80%8B.example/|x>');
+  });
+
+  it('never reach Slack, whatever the input', () => {
+    const invisible = fc.constantFrom(...STRIPPED, ...STRIPPED.map((c) => `&#x${c.codePointAt(0)?.toString(16)};`));
+    const text = fc
+      .array(fc.oneof(invisible, fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('👩‍💻', '<', '&')), {
+        maxLength: 12,
+      })
+      .map((parts) => parts.join(''));
+    const tag = fc.constantFrom('p', 'b', 'a', 'pre', 'li', 'img');
+    const html = fc
+      .array(
+        fc.oneof(
+          text,
+          fc
+            .tuple(tag, text, text)
+            .map(([t, attr, inner]) => `<${t} href="https://x.example/${attr}" alt="${attr}">${inner}</${t}>`),
+        ),
+        { maxLength: 6 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(html, text, (h, t) => {
+        expect(hidden(htmlToMrkdwn(h))).toEqual([]);
+        expect(hidden(escapeMrkdwn(t))).toEqual([]);
+        expect(hidden(link(`https://x.example/${t}`, t))).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('links from customer HTML say where they lead', () => {
+  it.each([
+    // a label naming another URL or host shows the real target instead
+    ['<a href="https://evil.test/login">https://acme.example/reset</a>', '<https://evil.test/login>'],
+    ['<a href="https://evil.test/login">acme.example</a>', '<https://evil.test/login>'],
+    ['<a href="https://evil.test/login">Reset it on acme.example now</a>', '<https://evil.test/login>'],
+    ['<a href="https://evil.test/">https://acme.example@evil.test/</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">https://intranet/reset</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">10.0.0.1</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">\u0430cme.example</a>', '<https://evil.test/>'], // a Cyrillic "а"
+    ['<a href="https://evil.test/">acme\u200B.example</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">acme\uFF0Eexample</a>', '<https://evil.test/>'], // a fullwidth dot
+    ['<a href="https://evil.test/">acme<b>.</b>example</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">acme_.example</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">acme.example-</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">acme.example.1</a>', '<https://evil.test/>'],
+    ['<img src="https://evil.test/a.png" alt="acme.example/logo.png">', '<https://evil.test/a.png>'],
+    // words: the target's host follows the label
+    [
+      '<a href="https://evil.test/login">Open in Intercom</a>',
+      '<https://evil.test/login|Open in Intercom> (evil.test)',
+    ],
+    [
+      '<p>see <a href="https://example.com/docs">the docs</a></p>',
+      'see <https://example.com/docs|the docs> (example.com)',
+    ],
+    [
+      '<a href="https://b\u00FCcher.example/">books</a>',
+      '<https://b\u00FCcher.example/|books> (xn--bcher-kva.example)',
+    ],
+    [
+      '<img src="https://cdn.example.com/a.png" alt="screenshot">',
+      '<https://cdn.example.com/a.png|image: screenshot> (cdn.example.com)',
+    ],
+    // the URL itself, with or without its scheme or trailing slash: the URL
+    ['<a href="https://example.com">https://example.com</a>', '<https://example.com>'],
+    ['<a href="https://example.com/docs/">example.com/docs</a>', '<https://example.com/docs/>'],
+    ['<a href="http://Example.com/">HTTPS://EXAMPLE.COM</a>', '<http://Example.com/>'],
+    ['<a href="https://example.com/docs"></a>', '<https://example.com/docs>'],
+    // a label naming only the target's own host stays
+    ['<a href="https://acme.example/reset?t=1">acme.example</a>', '<https://acme.example/reset?t=1|acme.example>'],
+    ['<a href="https://acme.example/r">Mail ops@ACME.example</a>', '<https://acme.example/r|Mail ops@ACME.example>'],
+    // not http(s): the text only, as before
+    ['<a href="mailto:a@evil.test">write to acme.example</a>', 'write to acme.example'],
+    ['<a href="javascript:alert(1)">Open in Intercom</a>', 'Open in Intercom'],
+  ])('%s', (html, mrkdwn) => {
+    expect(htmlToMrkdwn(html)).toBe(mrkdwn);
+  });
+
+  it('shows the real target, and no other host, for any label', () => {
+    const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const attr = (s: string) => xmlText(s).replace(/"/g, '&quot;');
+    const fromMrkdwn = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const target = fc.webUrl({ withQueryParameters: true, withFragments: true });
+    const label = (url: string) =>
+      fc.oneof(
+        fc.string(),
+        fc.domain(),
+        fc.webUrl(),
+        fc.constantFrom('Open in Intercom', 'click here', '', '  ', url, url.replace(/^https?:\/\//, '')),
+        fc.constant(new URL(url).hostname),
+        fc.tuple(fc.string(), fc.domain(), fc.string()).map((p) => p.join(' ')),
+      );
+    fc.assert(
+      fc.property(
+        target.chain((url) => fc.tuple(fc.constant(url), label(url))),
+        ([url, text]) => {
+          const out = htmlToMrkdwn(`<a href="${attr(url)}">${xmlText(text)}</a>`);
+          const shown = /^<([^<>|]+)(?:\|([^<>]*))?>(?: \(([^()]*)\))?$/.exec(out);
+          expect(shown, out).not.toBeNull();
+          const [, to = '', visible, suffix] = shown ?? [];
+          expect(fromMrkdwn(to)).toBe(url);
+          const host = new URL(url).hostname;
+          if (suffix !== undefined) expect(suffix).toBe(host);
+          for (const [named] of fromMrkdwn(visible ?? '').matchAll(/(?:[a-z0-9-]+\.)+[a-z]{2,}/gi)) {
+            expect(named.toLowerCase(), out).toBe(host);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('links, truncation and dates', () => {
   it('links only http(s) URLs and escapes labels', () => {
     expect(link('https://x.example/a?b=1&c=2', 'A <b> & c')).toBe(
@@ -95,6 +262,7 @@ describe('links, truncation and dates', () => {
     expect(truncate(`${'a'.repeat(7)}&amp;${'b'.repeat(40)}`, 30)).toBe(`${'a'.repeat(7)}${CUT_SUFFIX}`);
     expect(truncate(`${'a'.repeat(9)}😀${'b'.repeat(40)}`, 30)).toBe(`${'a'.repeat(9)}${CUT_SUFFIX}`);
     expect(truncate('abcdef', 3)).toBe('… (');
+    expect(truncate(`${'a'.repeat(7)}👩‍💻${'b'.repeat(40)}`, 30)).toBe(`${'a'.repeat(7)}👩${CUT_SUFFIX}`);
   });
 
   it('formats dates the Slack way with a readable fallback', () => {

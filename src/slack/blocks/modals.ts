@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import type { Admin, Tag, Team } from '../../intercom/schemas.ts';
-import { cut, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { cut, escapeMrkdwn, stripInvisible, truncate } from '../mrkdwn.ts';
 
 type Block = types.KnownBlock;
 
@@ -30,7 +30,15 @@ export const FIELD = {
 /** Slack caps plain_text_input at 3000 characters; long replies belong in Intercom itself. */
 export const MAX_MESSAGE = 3000;
 
-const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
+/**
+ * Plain text (options hold names from Intercom) loses invisible and direction-changing characters, as mrkdwn does
+ * in escapeMrkdwn; a text made only of them shows "…", since Slack refuses an empty one.
+ */
+export const plain = (text: string) => ({
+  type: 'plain_text' as const,
+  text: stripInvisible(text) || '…',
+  emoji: true,
+});
 
 function modal(callbackId: string, context: ModalContext, title: string, submit: string, blocks: Block[]) {
   return {
@@ -165,7 +173,7 @@ export function refusalModal(title: string, reason: string) {
     type: 'modal' as const,
     title: plain(truncate(title, 24, '…')),
     close: plain('Close'),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(reason), 3000) } }],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(reason) || '…', 3000) } }],
   };
 }
 

@@ -124,6 +124,23 @@ describe('buildCard', () => {
     expect(mrkdwn).not.toContain('javascript:');
   });
 
+  it('drops invisible and direction-changing characters from every text, the plain-text header included', () => {
+    const card = buildCard({
+      ...base,
+      subject: 'invoice\u202Efdp.exe',
+      bodyHtml: '<p>pay\u200Bpal &#x2066;x&#x2069;</p>',
+      contact: { name: 'Dana\u200F', email: 'dana\u00AD@acme.test', company: '\uFEFFAcme' },
+      tags: ['v\u2060ip'],
+      assignee: { admin: 'Al\u202Dice', team: null },
+      attachments: [{ name: 'export\u202Ecsv.exe', url: 'https://files.example/export.csv' }],
+    });
+    expect((card.blocks[0] as { text: { text: string } }).text.text).toBe('invoicefdp.exe');
+    expect(card.text).toBe('New conversation from Dana: invoicefdp.exe');
+    expect(JSON.stringify(card)).not.toMatch(/[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/);
+    expect(texts(card.blocks)).toContain('paypal x');
+    expect(texts(card.blocks)).toContain('|exportcsv.exe>');
+  });
+
   it('keeps every field within Block Kit limits, whatever the input', () => {
     fc.assert(
       fc.property(

@@ -77,6 +77,10 @@ const NASTY = [
   '\u202e',
   '\u202d',
   '\u200b',
+  '\u2066',
+  '\u00ad',
+  '\u{e0041}',
+  'a\u200d',
   '\u2028',
   '\u2029',
   '\ufeff',
@@ -443,14 +447,29 @@ function str(check: Check, value: unknown, path: string, max: number, options: {
   if (value.length > max) fail(check, path, `${value.length} characters > ${max}`);
 }
 
+/**
+ * Code points that show nothing or turn text around (issue #12): no text shown in Slack may hold one, except a
+ * zero-width joiner inside an emoji sequence.
+ */
+const INVISIBLE =
+  /[\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}]|\u034F|\u17B4|\u17B5/u;
+const EMOJI_ZWJ = /(?<=\p{Extended_Pictographic}|\p{Emoji_Modifier}|\uFE0F)\u200D(?=\p{Extended_Pictographic})/gu;
+
+function visible(check: Check, text: unknown, path: string) {
+  const hidden = typeof text === 'string' ? INVISIBLE.exec(text.replace(EMOJI_ZWJ, '')) : null;
+  if (hidden) fail(check, path, `an invisible character U+${hidden[0].codePointAt(0)?.toString(16).toUpperCase()}`);
+}
+
 function plainText(check: Check, value: unknown, path: string, max: number) {
   if (!isObj(value) || value.type !== 'plain_text') return fail(check, path, 'not a plain_text object');
   str(check, value.text, `${path}.text`, max);
+  visible(check, value.text, `${path}.text`);
 }
 
 function textObject(check: Check, value: unknown, path: string, max: number) {
   if (isObj(value) && value.type === 'mrkdwn') {
     str(check, value.text, `${path}.text`, max);
+    visible(check, value.text, `${path}.text`);
     if (typeof value.text === 'string') {
       for (const p of mrkdwnProblems(value.text, { mentions: check.mentions })) fail(check, `${path}.text`, p);
     }

@@ -73,6 +73,14 @@ describe('assignee options', () => {
     expect(Math.max(...options.map((o) => o.text.text.length))).toBeLessThanOrEqual(75);
   });
 
+  it('show names without invisible or direction-changing characters, and never an empty text', () => {
+    const admins = [admin('1', 'Ann\u202Egel', 'ann@x.io'), admin('2', '\u200B\u200D')];
+    const teams = [team('7', 'Bil\u2067ling')];
+    const texts = assigneeOptions('', admins, teams).option_groups.flatMap((g) => g.options.map((o) => o.text.text));
+    expect(texts).toEqual(['Me', 'Nobody (unassign)', '…', 'Anngel (ann@x.io)', 'Billing']);
+    expect(tagOptions('', [{ id: '1', name: 'v\uFEFFip' }]).options[0]?.text.text).toBe('vip');
+  });
+
   it('reads back only values it offered', () => {
     expect(parseAssignee('me')).toBe('me');
     expect(parseAssignee('nobody')).toBe('nobody');
