@@ -236,12 +236,31 @@ export async function startBridge(
     logger: logger.child({ component: 'slack-listeners' }),
   });
 
+  // Socket Mode: a refused app token (or Slack out of reach) leaves the bridge up, serving webhooks and saying why
+  // through /readyz, and trying again every 30 s, as a bad bot token does over HTTP
+  let reconnect: NodeJS.Timeout | undefined;
+  const connectSocket = () => {
+    readiness.socketState({ ok: null });
+    slack.start().then(
+      () => readiness.socketState({ ok: true }),
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        readiness.socketState({ ok: false, error: reason });
+        logger.error(
+          { err: error },
+          'could not open the Socket Mode connection to Slack (SLACK_APP_TOKEN?): retrying in 30 s',
+        );
+        reconnect = setTimeout(connectSocket, 30_000);
+        reconnect.unref();
+      },
+    );
+  };
   let server: Server;
   if (socket) {
     server = routesServer(customRoutes, logger);
     server.listen(config.http.port, config.http.host);
     await once(server, 'listening');
-    await slack.start();
+    connectSocket();
   } else {
     server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
   }
@@ -287,6 +306,7 @@ export async function startBridge(
     readiness,
     async stop() {
       clearInterval(pruning);
+      clearTimeout(reconnect);
       await slack.stop();
       if (socket) await new Promise((resolve) => server.close(resolve));
       await afterAck.drain(); // what people asked for before the stop reaches Intercom

@@ -16,6 +16,8 @@ export class Readiness {
   readonly #store: Check;
   readonly #credentials: Record<'slack' | 'intercom', Check>;
   readonly #state: Record<'slack' | 'intercom', CheckState> = { slack: { ok: null }, intercom: { ok: null } };
+  /** Socket Mode only: whether the WebSocket to Slack is open (undefined over HTTP, where there is none). */
+  #socket: CheckState | undefined;
   readonly #checkedAt: Record<'slack' | 'intercom', number> = { slack: 0, intercom: 0 };
   readonly #recheckMs: number;
   readonly #logger: Logger;
@@ -25,6 +27,11 @@ export class Readiness {
     this.#credentials = { slack: options.slack, intercom: options.intercom };
     this.#recheckMs = options.recheckMs ?? 30_000;
     this.#logger = options.logger;
+  }
+
+  /** Socket Mode: what became of the last attempt to connect to Slack. */
+  socketState(state: CheckState): void {
+    this.#socket = state;
   }
 
   /** Checks the credentials once; the bridge starts regardless, and /readyz tells the load balancer. */
@@ -45,7 +52,10 @@ export class Readiness {
     }
   }
 
-  async report(): Promise<{ ready: boolean; checks: Record<'store' | 'slack' | 'intercom', CheckState> }> {
+  async report(): Promise<{
+    ready: boolean;
+    checks: Partial<Record<'store' | 'slack' | 'intercom' | 'socket', CheckState>>;
+  }> {
     const stale = (['slack', 'intercom'] as const).filter(
       (name) => this.#state[name].ok === false && Date.now() - this.#checkedAt[name] >= this.#recheckMs,
     );
@@ -57,7 +67,12 @@ export class Readiness {
     } catch (error) {
       store = { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
-    const checks = { store, slack: this.#state.slack, intercom: this.#state.intercom };
+    const checks = {
+      store,
+      slack: this.#state.slack,
+      intercom: this.#state.intercom,
+      ...(this.#socket ? { socket: this.#socket } : {}),
+    };
     return { ready: Object.values(checks).every((c) => c.ok === true), checks };
   }
 }

@@ -3,7 +3,7 @@ import { CONVERSATION_TOPICS, conversationIdOf } from '../bridge/conversation-sy
 import { parseIncomingNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
-import { readBody } from './read-body.ts';
+import { BodyAborted, readBody, refuse } from './read-body.ts';
 
 export const WEBHOOK_PATH = '/intercom/webhooks';
 
@@ -19,6 +19,7 @@ export type WebhookOutcome =
   | 'malformed'
   | 'too_old'
   | 'too_new'
+  | 'aborted'
   | 'error';
 
 export interface WebhookRouteOptions {
@@ -46,7 +47,7 @@ export interface WebhookRouteOptions {
  *
  * What can be refused from the headers alone (no secret, no signature, a declared length over the limit) is
  * refused before a byte of the body is read. Those answers, and any given before the body was read to its end,
- * close the connection (`answerAndClose`): a sender cannot make the server read what it keeps sending.
+ * close the connection (`refuse`): a sender cannot make the server read what it keeps sending.
  */
 export function intercomWebhookRoute(options: WebhookRouteOptions) {
   const { clientSecret, store, logger, onAccepted } = options;
@@ -62,25 +63,22 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     if (!clientSecret) {
       log.warn('webhook refused: INTERCOM_CLIENT_SECRET is not set');
       counted('unconfigured');
-      return answerAndClose(res, 503, { error: 'webhooks are not configured on this bridge' });
+      return refuse(req, res, 503, { error: 'webhooks are not configured on this bridge' });
     }
     const header = req.headers['x-hub-signature'];
     const signature = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
     if (signature === undefined) {
       log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no X-Hub-Signature header');
       counted('bad_signature');
-      return answerAndClose(res, 401, { error: 'invalid signature' });
+      return refuse(req, res, 401, { error: 'invalid signature' });
     }
-    // read-body.ts may check this too; here it does not depend on how the body is read
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBodyBytes) return tooLarge(res);
     const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') return tooLarge(res);
+    if (body === 'too-large') return tooLarge(req, res);
     if (!Buffer.isBuffer(body)) {
       // read-body.ts's shared budget for unverified bodies is spent: others are being read right now
       log.warn('webhook refused: too many large bodies being read at once');
       counted('busy');
-      return answerAndClose(res, 503, { error: 'busy, try again' }, { 'retry-after': '1' });
+      return refuse(req, res, 503, { error: 'busy, try again' }, { 'retry-after': '1' });
     }
 
     if (!verifyWebhookSignature(body, signature, clientSecret)) {
@@ -134,10 +132,10 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     return reply(res, 200, { ok: true, duplicate: !fresh });
   }
 
-  function tooLarge(res: ServerResponse): void {
+  function tooLarge(req: IncomingMessage, res: ServerResponse): void {
     log.warn({ limit: maxBodyBytes }, 'webhook refused: body too large');
     counted('too_large');
-    answerAndClose(res, 413, { error: `body over ${maxBodyBytes} bytes` });
+    refuse(req, res, 413, { error: `body over ${maxBodyBytes} bytes` });
   }
 
   return {
@@ -145,6 +143,10 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     method: ['POST', 'HEAD'],
     handler(req: IncomingMessage, res: ServerResponse) {
       handle(req, res).catch((error: unknown) => {
+        if (error instanceof BodyAborted) {
+          log.debug('webhook abandoned by its sender mid-body');
+          return counted('aborted');
+        }
         log.error({ err: error }, 'webhook could not be stored');
         counted('error');
         if (!res.headersSent) reply(res, 500, { error: 'could not store the notification' });
@@ -159,24 +161,4 @@ function reply(res: ServerResponse, status: number, body?: unknown): void {
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-/**
- * Answers a request whose body is not read, or not to its end, and closes the connection: Node then discards
- * what is left instead of reading on for a keep-alive connection that could never be used again.
- */
-function answerAndClose(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(payload)),
-    connection: 'close',
-    ...headers,
-  });
-  res.end(payload);
 }

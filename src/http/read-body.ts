@@ -79,7 +79,8 @@ export function readBody(req: IncomingMessage, limit: number, budget = BODY_BUDG
       chunks.push(chunk);
     };
     const onEnd = () => finish(Buffer.concat(chunks, size));
-    const onError = (error: Error) => finish(error);
+    // a sender that goes away mid-body shows up as an error ('aborted') on the request before its close
+    const onError = (error: Error) => finish(req.complete ? error : new BodyAborted());
     const onClose = () => {
       if (!req.complete) finish(new BodyAborted());
     };
@@ -111,6 +112,7 @@ export function refuse(
   res.shouldKeepAlive = false;
   res.writeHead(status, {
     connection: 'close',
+    'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)),
     ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
     ...headers,
   });

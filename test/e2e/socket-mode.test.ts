@@ -73,4 +73,25 @@ describe('Socket Mode', () => {
       expect(harness.threadOf(card.ts).map((m) => m.text)).toContain('✅ *Alice Admin* closed the conversation'),
     );
   });
+
+  it('a refused app token leaves the bridge up: webhooks are taken, /readyz says why, nothing crashes', async () => {
+    h = await Harness.start({ seed, env: { SLACK_APP_TOKEN: 'xapp-1-A0BRIDGE1-1-notthetoken' } });
+    const harness = h;
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    const ready = await harness.eventually(async () => {
+      const res = await fetch(`${harness.url}/readyz`);
+      const body = (await res.json()) as { checks: { socket?: { ok: boolean | null; error?: string } } };
+      if (body.checks.socket?.ok !== false) throw new Error('socket not reported yet');
+      return { status: res.status, socket: body.checks.socket };
+    });
+    expect(ready).toEqual({ status: 503, socket: { ok: false, error: expect.stringContaining('invalid_auth') } });
+    expect(harness.slack.socketConnected).toBe(false);
+    const c = harness.intercom.addConversation({ subject: 'Still arriving' });
+    const id = String(c.id);
+    expect(
+      (await harness.webhook(harness.notification('conversation.user.created', { type: 'conversation', id }))).status,
+    ).toBe(200);
+    await harness.eventually(() => expect(harness.cards()).toHaveLength(1));
+    expect(harness.sink.text()).not.toContain('notthetoken');
+  });
 });
