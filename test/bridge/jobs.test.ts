@@ -11,15 +11,9 @@ import { SqliteStore } from '../../src/store/sqlite.ts';
 import type { Delivery } from '../../src/store/store.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { logSink } from '../support/log-sink.ts';
+import { TEST_WORKSPACE } from '../support/workspace.ts';
 
-const ours = async () => ({
-  teamId: 'T1',
-  enterpriseId: undefined,
-  appId: 'A1',
-  enterpriseInstall: false,
-  botId: 'B1',
-  botUserId: 'UBOT',
-});
+const ours = async () => TEST_WORKSPACE;
 
 let fake: FakeIntercom;
 let intercom: IntercomClient;

@@ -12,16 +12,20 @@ import {
 } from '../../src/intercom/errors.ts';
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
+import { TEST_WORKSPACE } from '../support/workspace.ts';
 
-/** The workspace the bridge serves in these tests. */
-const ours = async () => ({
-  teamId: 'T1',
-  enterpriseId: undefined,
-  appId: 'A1',
-  enterpriseInstall: false,
-  botId: 'B1',
-  botUserId: 'UBOT',
+/** A Slack user of our workspace (`T1`) unless `more` says otherwise. */
+const person = (id: string, name: string, email: string | null, more: Partial<SlackUser> = {}): SlackUser => ({
+  id,
+  name,
+  email,
+  timeZone: null,
+  isBot: false,
+  teamId: TEST_WORKSPACE.teamId,
+  enterpriseId: null,
+  ...more,
 });
+const ours = async () => TEST_WORKSPACE;
 
 const request = { method: 'POST', path: '/conversations/1/reply' };
 const api = (status: number, code = 'x', message?: string) =>
@@ -78,33 +82,9 @@ describe('Identity', () => {
     intercom = new IntercomClient({ token: fake.token, baseUrl: fake.url, idempotentRetry: noRetryPolicy });
     users.clear();
     lookups = 0;
-    users.set('UA', {
-      id: 'UA',
-      name: 'alice',
-      email: 'ALICE@example.com',
-      timeZone: 'Europe/Paris',
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
-    users.set('UB', {
-      id: 'UB',
-      name: 'bob',
-      email: 'robert@personal.test',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
-    users.set('UC', {
-      id: 'UC',
-      name: 'carol',
-      email: null,
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
+    users.set('UA', person('UA', 'alice', 'ALICE@example.com', { timeZone: 'Europe/Paris' }));
+    users.set('UB', person('UB', 'bob', 'robert@personal.test'));
+    users.set('UC', person('UC', 'carol', null));
   });
   afterEach(async () => {
     await intercom.close();
@@ -149,15 +129,7 @@ describe('Identity', () => {
     expect(await identity.teammate('UNKNOWN')).toMatchObject({
       refusal: expect.stringContaining('cannot see an email'),
     });
-    users.set('UD', {
-      id: 'UD',
-      name: 'dan',
-      email: 'dan@x.io',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
+    users.set('UD', person('UD', 'dan', 'dan@x.io'));
     expect(await identity.teammate('UD')).toMatchObject({
       refusal: expect.stringContaining('No Intercom teammate has your Slack email (dan@x.io)'),
     });
@@ -167,15 +139,7 @@ describe('Identity', () => {
     let now = 0;
     const directory = new Directory(intercom, { now: () => now, ttlMs: 600_000, missMs: 1_000 });
     const identity = new Identity({ slack, workspace: ours, directory });
-    users.set('UE', {
-      id: 'UE',
-      name: 'eve',
-      email: 'eve@example.com',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
+    users.set('UE', person('UE', 'eve', 'eve@example.com'));
     expect(await identity.teammate('UE')).toHaveProperty('refusal');
     fake.addAdmin({ name: 'Eve', email: 'eve@example.com', id: '993' });
     now = 2_000;
@@ -183,44 +147,20 @@ describe('Identity', () => {
   });
 
   it('refuses a Slack Connect guest whose email matches a teammate, to act and to read', async () => {
-    users.set('UX', {
-      id: 'UX',
-      name: 'mallory',
-      email: 'bob@example.com',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T2',
-      enterpriseId: null,
-    });
+    users.set('UX', person('UX', 'mallory', 'bob@example.com', { teamId: 'T2' }));
     const identity = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
     const refused = { refusal: expect.stringContaining('not a member of the Slack workspace') };
     expect(await identity.teammate('UX')).toEqual(refused);
     expect(await identity.reader('UX')).toEqual(refused);
     expect(await identity.member('UX')).toEqual(refused);
     // the same email from our own workspace is Bob
-    users.set('UX', {
-      id: 'UX',
-      name: 'bob',
-      email: 'bob@example.com',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
+    users.set('UX', person('UX', 'bob', 'bob@example.com'));
     const fresh = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
     expect(await fresh.teammate('UX')).toMatchObject({ teammate: { adminId: '992' } });
   });
 
   it('counts a user of another workspace of our org as ours, when the bot is in an org', async () => {
-    users.set('UO', {
-      id: 'UO',
-      name: 'bob',
-      email: 'bob@example.com',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T9',
-      enterpriseId: 'E1',
-    });
+    users.set('UO', person('UO', 'bob', 'bob@example.com', { teamId: 'T9', enterpriseId: 'E1' }));
     const inOrg = async () => ({ ...(await ours()), enterpriseId: 'E1' });
     expect(
       await new Identity({ slack, workspace: inOrg, directory: new Directory(intercom) }).teammate('UO'),
@@ -233,24 +173,8 @@ describe('Identity', () => {
   });
 
   it('READ_ACCESS: teammates by default; workspace lets any person of the workspace read, never a bot', async () => {
-    users.set('UD', {
-      id: 'UD',
-      name: 'dan',
-      email: 'dan@x.io',
-      timeZone: null,
-      isBot: false,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
-    users.set('UBOT', {
-      id: 'UBOT',
-      name: 'bot',
-      email: null,
-      timeZone: null,
-      isBot: true,
-      teamId: 'T1',
-      enterpriseId: null,
-    });
+    users.set('UD', person('UD', 'dan', 'dan@x.io'));
+    users.set('UBOT', person('UBOT', 'bot', null, { isBot: true }));
     const strict = new Identity({ slack, workspace: ours, directory: new Directory(intercom) });
     expect(await strict.reader('UA')).toEqual({ ok: true });
     expect(await strict.reader('UD')).toEqual({
