@@ -25,7 +25,8 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  */
 export function routesServer(routes: readonly Route[], logger?: Logger): Server {
   const server = createServer(
-    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    // Node looks for timed-out requests only every connectionsCheckingInterval (30 s by default)
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     (req, res) => {
       const path = pathOf(req.url);
       // answers that read no body close the connection: no sender gets us to drain what it keeps sending

@@ -45,6 +45,11 @@ export class SlackHttpReceiver implements Receiver {
       signatureVerification: false,
       endpoints: [SLACK_EVENTS_PATH],
       logger: toBoltLogger(options.logger),
+      // a signed request of a kind no listener takes (Slack adds kinds over time) is no error of ours
+      unhandledRequestHandler: ({ response }) => {
+        this.#logger.warn('a signed Slack request no listener took: answered 404');
+        if (!response.headersSent) response.writeHead(404).end();
+      },
     });
   }
 

@@ -48,6 +48,15 @@ describe('explainIntercomError', () => {
     expect(text).not.toMatch(/Error|\bat\s|POST|\/conversations/);
   });
 
+  it('quotes Intercom’s words short, without anything shaped like a credential', () => {
+    const said = `Token Bearer dG9rOmFiYzEyMw== refused for https://user:hunter2@proxy.test/ ${'x'.repeat(1_000)}`;
+    const text = explainIntercomError(api(422, 'parameter_invalid', said), 'reply');
+    expect(text).toMatch(/^Intercom rejected this \(Intercom says: Token Bearer \[Redacted\] refused for /);
+    expect(text).not.toContain('dG9rOmFiYzEyMw');
+    expect(text).not.toContain('hunter2');
+    expect(text.length).toBeLessThan(300);
+  });
+
   it('does not claim "nothing changed" when a write may have gone through', () => {
     for (const error of [
       new IntercomTimeoutError(request, 10_000, new Error('t')),

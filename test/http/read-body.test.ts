@@ -1,0 +1,204 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BodyAborted, BodyBudget, type BodyRead, declaredLength, readBody, refuse } from '../../src/http/read-body.ts';
+
+// readBody and BodyBudget against a plain node:http server and raw sockets: what is read, what is left unread,
+// what the shared budget holds at each step, and that it is all given back.
+
+const KB = 1024;
+const MB = 1024 * KB;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the server saw of one request: readBody's outcome (or its error) and the socket's bytes read by then. */
+interface Seen {
+  outcome: BodyRead | Error;
+  bytesReadAtOutcome: number;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+let port: number;
+let onRequest: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+const server = createServer((req, res) => onRequest(req, res));
+
+beforeAll(async () => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+/** The next request the server gets is read with `readBody(limit, budget)`; resolves with what it saw. */
+function nextRead(limit: number, budget: BodyBudget): Promise<Seen> {
+  return new Promise((resolve) => {
+    onRequest = (req, res) => {
+      const settle = (outcome: BodyRead | Error) =>
+        resolve({ outcome, bytesReadAtOutcome: req.socket.bytesRead, req, res });
+      readBody(req, limit, budget).then(settle, (error: Error) => settle(error));
+    };
+  });
+}
+
+/** A raw client: the head (with `headers`), then whatever the test writes; `received()` is the answer so far. */
+async function client(headers: Record<string, string>) {
+  const socket: Socket = connect({ host: '127.0.0.1', port });
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  socket.on('error', () => {}); // a reset once the server has closed: 'close' follows
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await once(socket, 'connect');
+  const lines = Object.entries({ host: '127.0.0.1', ...headers }).map(([k, v]) => `${k}: ${v}`);
+  const head = `POST /body HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+  socket.write(head);
+  return { socket, head, closed, received: () => Buffer.concat(chunks).toString('latin1') };
+}
+
+describe('readBody', () => {
+  it('reads a body of exactly the limit, whole, and leaves the budget as it found it', async () => {
+    const budget = new BodyBudget({ freeBytes: 64 * KB, totalBytes: MB });
+    const limit = 200 * KB; // beyond the free part: this body borrows from the shared budget while it is read
+    const body = Buffer.alloc(limit, 'x');
+    body.write('first', 0);
+    body.write('last', limit - 4);
+    const seen = nextRead(limit, budget);
+    const c = await client({ 'content-length': String(limit) });
+    c.socket.write(body);
+    const { outcome, res } = await seen;
+    expect(Buffer.isBuffer(outcome) && outcome.equals(body)).toBe(true);
+    expect(budget.taken).toBe(0);
+    res.end();
+    c.socket.destroy();
+  });
+
+  it('limit + 1 bytes without a declared length: too-large, and the rest of what the sender offers is not read', async () => {
+    const budget = new BodyBudget({ freeBytes: 64 * KB, totalBytes: 64 * MB });
+    const limit = 256 * KB;
+    const seen = nextRead(limit, budget);
+    const c = await client({ 'transfer-encoding': 'chunked' });
+    // one chunk of limit + 1 bytes, then 32 MB more, written as fast as the server takes them
+    c.socket.write(`${(limit + 1).toString(16)}\r\n`);
+    c.socket.write(Buffer.alloc(limit + 1, 'a'));
+    c.socket.write('\r\n');
+    let offered = 0;
+    const more = Buffer.alloc(64 * KB, 'b');
+    const pump = () => {
+      while (offered < 32 * MB && !c.socket.destroyed) {
+        offered += more.length;
+        const ok = c.socket.write(`${more.length.toString(16)}\r\n`) && c.socket.write(more) && c.socket.write('\r\n');
+        if (!ok) return void c.socket.once('drain', pump);
+      }
+    };
+    pump();
+    const { outcome, bytesReadAtOutcome, req, res } = await seen;
+    expect(outcome).toBe('too-large');
+    expect(budget.taken).toBe(0);
+    // the sender keeps sending; the server has stopped reading (it is paused, not draining)
+    await sleep(300);
+    const readLater = req.socket.bytesRead;
+    expect(bytesReadAtOutcome).toBeLessThan(limit + 256 * KB);
+    expect(readLater).toBeLessThan(limit + MB);
+    refuse(req, res, 413);
+    await c.closed;
+    expect(c.received()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(c.received().toLowerCase()).toContain('connection: close');
+  });
+
+  it('a declared length over the limit: too-large at once, before a byte of the body is sent', async () => {
+    const budget = new BodyBudget({ freeBytes: 64 * KB, totalBytes: MB });
+    const seen = nextRead(1000, budget);
+    const c = await client({ 'content-length': '1001' });
+    const { outcome, bytesReadAtOutcome, req, res } = await seen;
+    expect(outcome).toBe('too-large');
+    expect(bytesReadAtOutcome).toBe(Buffer.byteLength(c.head)); // the head and nothing else
+    refuse(req, res, 413);
+    await c.closed;
+    expect(c.received()).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('the shared budget spent: a body beyond the free part is busy, a small one is not; all of it comes back', async () => {
+    const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: 8 * KB });
+    // A: 6 KB declared, 5 KB sent and held: it borrows 4 KB beyond its free 1 KB
+    const seenA = nextRead(64 * KB, budget);
+    const a = await client({ 'content-length': String(6 * KB) });
+    a.socket.write(Buffer.alloc(5 * KB, 'a'));
+    for (let i = 0; i < 200 && budget.taken < 4 * KB; i++) await sleep(5);
+    expect(budget.taken).toBe(4 * KB);
+
+    // B: 6 KB would need 5 KB more than its free part, and only 4 KB are left: busy, and what it took is given back
+    const seenB = nextRead(64 * KB, budget);
+    const b = await client({ 'content-length': String(6 * KB) });
+    b.socket.write(Buffer.alloc(6 * KB, 'b'));
+    const B = await seenB;
+    expect(B.outcome).toBe('busy');
+    expect(budget.taken).toBe(4 * KB);
+    refuse(B.req, B.res, 503, undefined, { 'retry-after': '1' });
+    await b.closed;
+    expect(b.received()).toMatch(/^HTTP\/1\.1 503 /);
+    expect(b.received().toLowerCase()).toContain('retry-after: 1');
+
+    // C: a body within the free part never asks the budget, spent or not
+    const seenC = nextRead(64 * KB, budget);
+    const c = await client({ 'content-length': String(KB) });
+    c.socket.write(Buffer.alloc(KB, 'c'));
+    const C = await seenC;
+    expect(Buffer.isBuffer(C.outcome) && C.outcome.length).toBe(KB);
+    C.res.end();
+    c.socket.destroy();
+
+    // A's last kilobyte: it gets the whole body, and the budget is back to nothing taken
+    a.socket.write(Buffer.alloc(KB, 'a'));
+    const A = await seenA;
+    expect(Buffer.isBuffer(A.outcome) && A.outcome.length).toBe(6 * KB);
+    expect(budget.taken).toBe(0);
+    A.res.end();
+    a.socket.destroy();
+  });
+
+  it('a sender that goes away mid-body: rejects with BodyAborted, and what it borrowed is given back', async () => {
+    const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: 64 * KB });
+    const seen = nextRead(64 * KB, budget);
+    const c = await client({ 'content-length': String(32 * KB) });
+    c.socket.write(Buffer.alloc(10 * KB, 'x'));
+    for (let i = 0; i < 200 && budget.taken < 9 * KB; i++) await sleep(5);
+    expect(budget.taken).toBe(9 * KB);
+    c.socket.destroy();
+    const { outcome } = await seen;
+    expect(outcome).toBeInstanceOf(BodyAborted);
+    expect(budget.taken).toBe(0);
+  });
+});
+
+describe('BodyBudget', () => {
+  it('takes up to its total and no more, and never goes below nothing taken', () => {
+    const budget = new BodyBudget({ freeBytes: 10, totalBytes: 100 });
+    expect(budget.take(60)).toBe(true);
+    expect(budget.take(41)).toBe(false);
+    expect(budget.taken).toBe(60);
+    expect(budget.take(40)).toBe(true);
+    budget.give(100);
+    budget.give(5);
+    expect(budget.taken).toBe(0);
+  });
+});
+
+describe('declaredLength', () => {
+  it('reads plain decimal lengths only', () => {
+    const of = (value: string | undefined) =>
+      declaredLength({ headers: value === undefined ? {} : { 'content-length': value } } as IncomingMessage);
+    expect([of('0'), of('1000'), of('999999999999999')]).toEqual([0, 1000, 999999999999999]);
+    expect([of(undefined), of(''), of('-1'), of('1e3'), of(' 5'), of('0x10'), of('1234567890123456')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+});
