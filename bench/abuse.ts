@@ -18,7 +18,7 @@ import {
 } from './support/abuse-attack.ts';
 import { cpuOf, LogTally, memoryOf, nodePidOf, probeHealth, quantile } from './support/abuse-measure.ts';
 import { canPin, pinSelf } from './support/pinning.ts';
-import { cpuTicks, freePort, nodeOn, Rpc, startFlags, stop, until } from './support/processes.ts';
+import { bridgeEnv, cpuTicks, freePort, nodeOn, Rpc, startFlags, stop, until } from './support/processes.ts';
 
 // Abuse on the public URL (issue #12): FORGED (default 400) forged 5 MiB bodies (the webhook route's limit), at most
 // IN_FLIGHT (200) at once, over raw sockets from a process of their own (bench/support/abuse-attacker.ts): to
@@ -216,21 +216,13 @@ async function main() {
   const bridge = node(0, [...startFlags(root), join(root, 'src/main.ts')], {
     cwd: dbDir,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: ready.slackToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: ready.slackApiUrl,
-      SLACK_CHANNEL: CHANNEL,
-      INTERCOM_TOKEN: ready.intercomToken,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: ready.intercomUrl,
-      DATABASE_URL: `sqlite:${join(dbDir, 'bridge.db')}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      NODE_OPTIONS: process.env.BRIDGE_NODE_OPTIONS ?? '',
-    },
+    env: bridgeEnv(ready, {
+      signingSecret: SIGNING_SECRET,
+      clientSecret: CLIENT_SECRET,
+      channel: CHANNEL,
+      dbPath: join(dbDir, 'bridge.db'),
+      port: port,
+    }),
   });
   const logs = new LogTally(bridge.stdout as Readable);
   let exited: { at: number; how: string } | undefined;

@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import { signWebhook } from '../src/intercom/webhooks.ts';
 import { blockAction, interactionBody, signSlack } from '../test/support/slack-requests.ts';
 import { canPin, pinSelf } from './support/pinning.ts';
-import { ask, cpuTicks, freePort, startFlags } from './support/processes.ts';
+import { ask, bridgeEnv, cpuTicks, freePort, startFlags } from './support/processes.ts';
 
 // Time to Slack's answer while Intercom is slow: CLICKS (default 200) signed Close clicks on cards at CONCURRENCY
 // (20) into the real bridge process (src/main.ts with npm start's flags, SQLite file store), while the fake
@@ -159,22 +159,13 @@ async function main() {
   const bridge = node(0, [...nodeFlags, join(root, 'src/main.ts')], {
     cwd: dbDir,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: ready.slackToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: ready.slackApiUrl,
-      SLACK_CHANNEL: CHANNEL,
-      INTERCOM_TOKEN: ready.intercomToken,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: ready.intercomUrl,
-      DATABASE_URL: `sqlite:${join(dbDir, 'bridge.db')}`,
-      PORT: String(bridgePort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // BRIDGE_NODE_OPTIONS passes V8/Node flags to the bridge, as in bench/webhooks.ts
-      NODE_OPTIONS: process.env.BRIDGE_NODE_OPTIONS ?? '',
-    },
+    env: bridgeEnv(ready, {
+      signingSecret: SIGNING_SECRET,
+      clientSecret: CLIENT_SECRET,
+      channel: CHANNEL,
+      dbPath: join(dbDir, 'bridge.db'),
+      port: bridgePort,
+    }),
   });
   // warnings and errors from the bridge go to stderr, apart from the table
   bridge.stdout?.pipe(process.stderr);

@@ -9,7 +9,7 @@ import { Pool } from 'undici';
 import { signWebhook } from '../src/intercom/webhooks.ts';
 import { blockAction, interactionBody, signSlack, slashCommandBody } from '../test/support/slack-requests.ts';
 import { canPin, pinSelf } from './support/pinning.ts';
-import { cpuTicks, freePort, nodeOn, Rpc, startFlags, stop, until } from './support/processes.ts';
+import { bridgeEnv, cpuTicks, freePort, nodeOn, Rpc, startFlags, stop, until } from './support/processes.ts';
 
 // Soak: a steady, open-loop mix of what the bridge serves — Intercom webhooks (new conversations, customer
 // replies, exact duplicate deliveries), card clicks (Close / Reopen) and `/intercom` commands (contacts,
@@ -211,23 +211,17 @@ async function main() {
   const bridge = spawnNode(0, [...startFlags(root), join(root, 'src/main.ts')], {
     cwd: dbDir,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      SLACK_BOT_TOKEN: ready.slackToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: ready.slackApiUrl,
-      SLACK_CHANNEL: CHANNEL,
-      INTERCOM_TOKEN: ready.intercomToken,
-      INTERCOM_CLIENT_SECRET: CLIENT_SECRET,
-      INTERCOM_API_URL: ready.intercomUrl,
-      DATABASE_URL: `sqlite:${dbPath}`,
-      PORT: String(bridgePort),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      INTERCOM_POLL_INTERVAL: String(POLL_S),
-      // BRIDGE_NODE_OPTIONS passes V8/Node flags to the bridge, as in bench/webhooks.ts
-      NODE_OPTIONS: process.env.BRIDGE_NODE_OPTIONS ?? '',
-    },
+    env: bridgeEnv(
+      ready,
+      {
+        signingSecret: SIGNING_SECRET,
+        clientSecret: CLIENT_SECRET,
+        channel: CHANNEL,
+        dbPath: dbPath,
+        port: bridgePort,
+      },
+      { INTERCOM_POLL_INTERVAL: String(POLL_S) },
+    ),
   });
   // the bridge's warnings and errors go to stderr, apart from the table, and are counted by message
   const logged = new Map<string, number>();

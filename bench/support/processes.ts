@@ -130,3 +130,38 @@ export function cpuTicks(pids: number[]): { all: number; ours: number } | undefi
     return undefined; // not Linux, or a process already gone
   }
 }
+
+/** What the fakes process reports once it listens: where the bridge finds Slack and Intercom, and their tokens. */
+export interface FakesReady {
+  slackToken: string;
+  slackApiUrl: string;
+  intercomToken: string;
+  intercomUrl: string;
+}
+
+/**
+ * The environment of a benchmarked bridge: pointed at the fakes, a SQLite file store, loopback, warnings only;
+ * BRIDGE_NODE_OPTIONS passes V8/Node flags through.
+ */
+export function bridgeEnv(
+  ready: FakesReady,
+  o: { signingSecret: string; clientSecret: string; channel: string; dbPath: string; port: number },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    SLACK_BOT_TOKEN: ready.slackToken,
+    SLACK_SIGNING_SECRET: o.signingSecret,
+    SLACK_API_URL: ready.slackApiUrl,
+    SLACK_CHANNEL: o.channel,
+    INTERCOM_TOKEN: ready.intercomToken,
+    INTERCOM_CLIENT_SECRET: o.clientSecret,
+    INTERCOM_API_URL: ready.intercomUrl,
+    DATABASE_URL: `sqlite:${o.dbPath}`,
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_OPTIONS: process.env.BRIDGE_NODE_OPTIONS ?? '',
+    ...extra,
+  };
+}
