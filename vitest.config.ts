@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/support/fail-on-console.ts'],
+    setupFiles: ['test/support/fail-on-console.ts', 'test/support/property-seed.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     coverage: {

@@ -662,7 +662,9 @@ describe('random requests on raw sockets, to the whole bridge', () => {
       'twice-different': [String(n), String(n + 1)],
       both: [String(n)],
     };
-    for (const value of declared[r.length] ?? [r.length]) headers.push(`content-length: ${value}`);
+    // own keys only: a generated `valueOf` is a header value, not Object.prototype's function
+    const values = Object.hasOwn(declared, r.length) ? (declared[r.length] as string[]) : [r.length];
+    for (const value of values) headers.push(`content-length: ${value}`);
     for (const [name, value] of r.headers) headers.push(`${name}: ${value}`);
     const method = r.method === 'allowed' ? (ENDPOINTS[r.endpoint]?.[0] ?? 'GET') : r.method;
     const target = r.target.replaceAll('{path}', r.endpoint);
