@@ -5,20 +5,39 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * request reads its first `freeBytes` without asking, so the small bodies Slack and Intercom really send never wait
  * on this; beyond that it must take from the shared `totalBytes`, and a request that cannot is refused at once. A
  * flood of forged large bodies then costs at most connections × freeBytes + totalBytes of memory.
+ *
+ * The same bytes are also paced: together they are read at `bytesPerSecond` at most (after a burst of `burstBytes`),
+ * the readers taking turns. Memory alone does not bound the CPU a flood costs: refused senders are replaced at once,
+ * and reading forged bodies as fast as the network brings them kept the event loop (and /healthz) waiting.
  */
 export class BodyBudget {
   readonly freeBytes: number;
   readonly totalBytes: number;
+  readonly bytesPerSecond: number;
+  readonly burstBytes: number;
   #taken = 0;
+  /** Bytes the pace allows now; below zero, readers wait until time has paid it back. */
+  #allowance: number;
+  #refilledAt = performance.now();
+  readonly #waiting: Array<() => void> = [];
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: { freeBytes: number; totalBytes: number }) {
+  constructor(options: { freeBytes: number; totalBytes: number; bytesPerSecond?: number; burstBytes?: number }) {
     this.freeBytes = options.freeBytes;
     this.totalBytes = options.totalBytes;
+    this.bytesPerSecond = options.bytesPerSecond ?? Number.POSITIVE_INFINITY;
+    this.burstBytes = options.burstBytes ?? options.totalBytes;
+    this.#allowance = this.burstBytes;
   }
 
   /** Bytes taken from the shared part now. */
   get taken(): number {
     return this.#taken;
+  }
+
+  /** Readers paused until the pace lets them go on. */
+  get waiting(): number {
+    return this.#waiting.length;
   }
 
   take(bytes: number): boolean {
@@ -30,10 +49,58 @@ export class BodyBudget {
   give(bytes: number): void {
     this.#taken = Math.max(0, this.#taken - bytes);
   }
+
+  /**
+   * Counts `bytes` just read against the pace. False when the reader is ahead of it: it should pause and `wait`.
+   * The bytes are counted either way (the allowance may go below zero by a chunk per reader).
+   */
+  pace(bytes: number): boolean {
+    this.#refill();
+    this.#allowance -= bytes;
+    return this.#allowance >= 0;
+  }
+
+  /** Calls `resume` when it is this reader's turn; the function returned takes it out of the line. */
+  wait(resume: () => void): () => void {
+    this.#waiting.push(resume);
+    this.#schedule();
+    return () => {
+      const at = this.#waiting.indexOf(resume);
+      if (at !== -1) this.#waiting.splice(at, 1);
+    };
+  }
+
+  #refill(): void {
+    const now = performance.now();
+    const earned = ((now - this.#refilledAt) / 1000) * this.bytesPerSecond;
+    this.#allowance = Math.min(this.burstBytes, this.#allowance + earned);
+    this.#refilledAt = now;
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#waiting.length === 0) return;
+    const ms = Math.max(1, Math.ceil((-this.#allowance / this.bytesPerSecond) * 1000));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#refill();
+      // one reader at a time: it reads a chunk, counts it, and goes to the back of the line if still ahead
+      if (this.#allowance >= 0) this.#waiting.shift()?.();
+      this.#schedule();
+    }, ms);
+    this.#timer.unref();
+  }
 }
 
-/** The process's one budget: every route that buffers a body before checking it shares it. */
-export const BODY_BUDGET = new BodyBudget({ freeBytes: 64 * 1024, totalBytes: 24 * 1024 * 1024 });
+/**
+ * The process's one budget: every route that buffers a body before checking it shares it. 16 MiB/s of unverified
+ * bytes past the free 64 KiB is far more than Intercom sends (its notifications are a few KB to a few hundred).
+ */
+export const BODY_BUDGET = new BodyBudget({
+  freeBytes: 64 * 1024,
+  totalBytes: 16 * 1024 * 1024,
+  bytesPerSecond: 16 * 1024 * 1024,
+  burstBytes: 1024 * 1024,
+});
 
 /** The sender went away before its body was complete: nobody to answer, nothing to log above debug. */
 export class BodyAborted extends Error {
@@ -59,8 +126,10 @@ export function readBody(req: IncomingMessage, limit: number, budget = BODY_BUDG
     const chunks: Buffer[] = [];
     let size = 0;
     let borrowed = 0;
+    let leaveLine: (() => void) | undefined;
     const finish = (outcome: BodyRead | Error) => {
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      leaveLine?.();
       budget.give(borrowed);
       if (outcome instanceof Error) reject(outcome);
       else {
@@ -72,11 +141,17 @@ export function readBody(req: IncomingMessage, limit: number, budget = BODY_BUDG
       size += chunk.length;
       if (size > limit) return finish('too-large');
       const over = size - budget.freeBytes - borrowed;
-      if (over > 0) {
-        if (!budget.take(over)) return finish('busy');
-        borrowed += over;
-      }
       chunks.push(chunk);
+      if (over <= 0) return;
+      if (!budget.take(over)) return finish('busy');
+      borrowed += over;
+      if (!budget.pace(over)) {
+        req.pause();
+        leaveLine = budget.wait(() => {
+          leaveLine = undefined;
+          req.resume();
+        });
+      }
     };
     const onEnd = () => finish(Buffer.concat(chunks, size));
     // a sender that goes away mid-body shows up as an error ('aborted') on the request before its close

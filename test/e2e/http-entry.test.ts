@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_BUDGET } from '../../src/http/read-body.ts';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/http/routes-server.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { bridgeEnv, freePort } from '../support/bridge-env.ts';
@@ -22,7 +23,6 @@ import { signSlack } from '../support/slack-requests.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const KB = 1024;
-const MB = 1024 * KB;
 /** How late past a timeout a slow sender may still be answered or cut off. */
 const TIMEOUT_SLACK_MS = 3_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -288,8 +288,8 @@ function slowSender(port: number, head: string, more: (n: number) => string, wai
 describe('forged large bodies held open, on a bridge process of its own', () => {
   const FLOOD = 40;
   const BODY = 4_000_000; // under the webhook's 5 MiB limit: only the budget can refuse it
-  /** Bodies of BODY - 1 bytes whose part beyond the free 64 KiB all fit in the 24 MiB budget at once. */
-  const FIT = Math.floor((24 * MB) / (BODY - 1 - 64 * KB));
+  /** Bodies of BODY - 1 bytes whose part beyond the free part all fit in the shared budget at once. */
+  const FIT = Math.floor(BODY_BUDGET.totalBytes / (BODY - 1 - BODY_BUDGET.freeBytes));
   const FORGED = `sha1=${'0'.repeat(40)}`;
   const forgedHead = `POST /intercom/webhooks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nx-hub-signature: ${FORGED}\r\ncontent-length: ${BODY}\r\n\r\n`;
   const filler = Buffer.alloc(BODY, 0x20);
@@ -377,7 +377,7 @@ describe('forged large bodies held open, on a bridge process of its own', () => 
     // those still held have had every byte but their last read: no more than the budget holds at once
     expect(holding.length).toBeGreaterThanOrEqual(1);
     expect(holding.length).toBeLessThanOrEqual(FIT);
-    // without a budget the flood alone would hold 160 MB; with it, 24 MiB + 40 × 64 KiB, and what Node itself
+    // without a budget the flood alone would hold 160 MB; with it, 16 MiB + 40 × 64 KiB, and what Node itself
     // needs to serve 40 connections (about 30 MB more, measured)
     expect((peakKb - before) / KB, `resident ${before} kB before, peak ${peakKb} kB`).toBeLessThan(120);
     expect([await during, after]).toEqual([200, 200]);

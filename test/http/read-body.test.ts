@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BodyAborted, BodyBudget, type BodyRead, declaredLength, readBody, refuse } from '../../src/http/read-body.ts';
 
 // readBody and BodyBudget against a plain node:http server and raw sockets: what is read, what is left unread,
@@ -159,6 +159,57 @@ describe('readBody', () => {
     a.socket.destroy();
   });
 
+  it('a paced budget: two bodies beyond the free part are both read whole, in turns, and nobody is left waiting', async () => {
+    // 512 KB/s after a 64 KB burst: each 256 KB body waits its turns, about 0.8 s for both
+    const budget = new BodyBudget({
+      freeBytes: 16 * KB,
+      totalBytes: 4 * MB,
+      bytesPerSecond: 512 * KB,
+      burstBytes: 64 * KB,
+    });
+    const seenA = nextRead(MB, budget);
+    const a = await client({ 'content-length': String(256 * KB) });
+    const seenB = (async () => {
+      // B's request arrives once A is being read
+      for (let i = 0; i < 200 && budget.taken === 0; i++) await sleep(5);
+      const next = nextRead(MB, budget);
+      const b = await client({ 'content-length': String(256 * KB) });
+      b.socket.write(Buffer.alloc(256 * KB, 'b'));
+      return { seen: await next, b };
+    })();
+    a.socket.write(Buffer.alloc(256 * KB, 'a'));
+    let sawWaiting = 0;
+    const watch = setInterval(() => {
+      sawWaiting = Math.max(sawWaiting, budget.waiting);
+    }, 2);
+    const A = await seenA;
+    const { seen: B, b } = await seenB;
+    clearInterval(watch);
+    expect(Buffer.isBuffer(A.outcome) && A.outcome.length).toBe(256 * KB);
+    expect(Buffer.isBuffer(B.outcome) && B.outcome.length).toBe(256 * KB);
+    expect(sawWaiting).toBeGreaterThanOrEqual(1); // the pace held readers back
+    expect(budget.waiting).toBe(0);
+    expect(budget.taken).toBe(0);
+    A.res.end();
+    B.res.end();
+    a.socket.destroy();
+    b.socket.destroy();
+  });
+
+  it('a sender that goes away while its read waits for the pace leaves the line and gives back what it took', async () => {
+    const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: MB, bytesPerSecond: 1, burstBytes: 1 });
+    const seen = nextRead(MB, budget);
+    const c = await client({ 'content-length': String(64 * KB) });
+    c.socket.write(Buffer.alloc(32 * KB, 'x'));
+    for (let i = 0; i < 200 && budget.waiting === 0; i++) await sleep(5);
+    expect(budget.waiting).toBe(1);
+    c.socket.destroy();
+    const { outcome } = await seen;
+    expect(outcome).toBeInstanceOf(BodyAborted);
+    expect(budget.waiting).toBe(0);
+    expect(budget.taken).toBe(0);
+  });
+
   it('a sender that goes away mid-body: rejects with BodyAborted, and what it borrowed is given back', async () => {
     const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: 64 * KB });
     const seen = nextRead(64 * KB, budget);
@@ -183,6 +234,49 @@ describe('BodyBudget', () => {
     budget.give(100);
     budget.give(5);
     expect(budget.taken).toBe(0);
+  });
+});
+
+describe('BodyBudget pace', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('lets bytes through at its rate after the burst, readers taking turns, and forgets one that leaves', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const budget = new BodyBudget({ freeBytes: 0, totalBytes: 10_000, bytesPerSecond: 1000, burstBytes: 100 });
+    expect(budget.pace(100)).toBe(true); // the burst
+    expect(budget.pace(50)).toBe(false); // 50 ahead: 50 ms at 1000 B/s
+    const turns: string[] = [];
+    budget.wait(() => turns.push('a'));
+    budget.wait(() => turns.push('b'));
+    const leaveC = budget.wait(() => turns.push('c'));
+    expect(budget.waiting).toBe(3);
+    vi.advanceTimersByTime(49);
+    expect(turns).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(turns).toEqual(['a']); // one reader at a time
+    // a reads its next chunk, is 30 ahead again, and goes to the back of the line
+    expect(budget.pace(30)).toBe(false);
+    budget.wait(() => turns.push('a'));
+    leaveC();
+    vi.advanceTimersByTime(29);
+    expect(turns).toEqual(['a']);
+    vi.advanceTimersByTime(1);
+    expect(turns).toEqual(['a', 'b']);
+    vi.advanceTimersByTime(1);
+    expect(turns).toEqual(['a', 'b', 'a']); // c left the line: never called
+    expect(budget.waiting).toBe(0);
+    // time earns allowance up to the burst, no more
+    vi.advanceTimersByTime(10_000);
+    expect(budget.pace(100)).toBe(true);
+    expect(budget.pace(1)).toBe(false);
+  });
+
+  it('without a rate, never holds a reader back', () => {
+    const budget = new BodyBudget({ freeBytes: 0, totalBytes: 10 * MB });
+    expect(budget.pace(10 * MB)).toBe(true);
+    expect(budget.pace(10 * MB)).toBe(true);
   });
 });
 
