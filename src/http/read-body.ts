@@ -1,10 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** A body being read that has taken from the shared budget. */
+export interface Borrower {
+  /** Bytes taken now. */
+  borrowed: number;
+  /** Bytes it will take in all when read to its end (beyond the free part), as far as is known. */
+  readonly needs: number;
+  /** Called when the budget refuses it to make room for a smaller body; what it took is already given back. */
+  evict(): void;
+}
+
 /**
  * The bytes of request bodies being read across all connections, before anyone has checked their signature. Each
  * request reads its first `freeBytes` without asking, so the small bodies Slack and Intercom really send never wait
- * on this; beyond that it must take from the shared `totalBytes`, and a request that cannot is refused at once. A
- * flood of forged large bodies then costs at most connections × freeBytes + totalBytes of memory.
+ * on this; beyond that it must take from the shared `totalBytes`, and a request that cannot is refused at once (after
+ * refusing larger ones, see `take`). A flood of forged large bodies then costs at most connections × freeBytes + totalBytes of memory.
  *
  * The same bytes are also paced: together they are read at `bytesPerSecond` at most (after a burst of `burstBytes`),
  * the readers taking turns. Memory alone does not bound the CPU a flood costs: refused senders are replaced at once,
@@ -16,6 +26,7 @@ export class BodyBudget {
   readonly bytesPerSecond: number;
   readonly burstBytes: number;
   #taken = 0;
+  readonly #readers = new Set<Borrower>();
   /** Bytes the pace allows now; below zero, readers wait until time has paid it back. */
   #allowance: number;
   #refilledAt = performance.now();
@@ -40,14 +51,33 @@ export class BodyBudget {
     return this.#waiting.length;
   }
 
-  take(bytes: number): boolean {
-    if (this.#taken + bytes > this.totalBytes) return false;
+  /**
+   * Takes `bytes` more for `reader`. When the budget is full, a reader holding more than `reader` will ever need
+   * is refused to make room (the largest first): a flood of the largest bodies cannot keep out an ordinary one.
+   * False when no such reader is left and there is still no room.
+   */
+  take(reader: Borrower, bytes: number): boolean {
+    while (this.#taken + bytes > this.totalBytes) {
+      let largest: Borrower | undefined;
+      for (const other of this.#readers) {
+        if (other !== reader && other.borrowed > reader.needs && other.borrowed > (largest?.borrowed ?? 0))
+          largest = other;
+      }
+      if (!largest) return false;
+      this.release(largest);
+      largest.evict();
+    }
     this.#taken += bytes;
+    reader.borrowed += bytes;
+    this.#readers.add(reader);
     return true;
   }
 
-  give(bytes: number): void {
-    this.#taken = Math.max(0, this.#taken - bytes);
+  /** Gives back all that `reader` took. */
+  release(reader: Borrower): void {
+    this.#taken = Math.max(0, this.#taken - reader.borrowed);
+    reader.borrowed = 0;
+    this.#readers.delete(reader);
   }
 
   /**
@@ -125,12 +155,17 @@ export function readBody(req: IncomingMessage, limit: number, budget = BODY_BUDG
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let borrowed = 0;
     let leaveLine: (() => void) | undefined;
+    const me: Borrower = {
+      borrowed: 0,
+      // without a declared length it may need up to the limit: it never makes room for itself by refusing others
+      needs: Math.max(0, (declared ?? limit) - budget.freeBytes),
+      evict: () => finish('busy'),
+    };
     const finish = (outcome: BodyRead | Error) => {
       req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       leaveLine?.();
-      budget.give(borrowed);
+      budget.release(me);
       if (outcome instanceof Error) reject(outcome);
       else {
         if (!Buffer.isBuffer(outcome)) req.pause();
@@ -140,11 +175,10 @@ export function readBody(req: IncomingMessage, limit: number, budget = BODY_BUDG
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return finish('too-large');
-      const over = size - budget.freeBytes - borrowed;
+      const over = size - budget.freeBytes - me.borrowed;
       chunks.push(chunk);
       if (over <= 0) return;
-      if (!budget.take(over)) return finish('busy');
-      borrowed += over;
+      if (!budget.take(me, over)) return finish('busy');
       if (!budget.pace(over)) {
         req.pause();
         leaveLine = budget.wait(() => {

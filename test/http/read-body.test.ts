@@ -210,6 +210,29 @@ describe('readBody', () => {
     expect(budget.taken).toBe(0);
   });
 
+  it('the budget held by one large body: a smaller one makes room, the large one is refused busy', async () => {
+    const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: 8 * KB });
+    // A declares 64 KB and has sent 9 KB: it holds the whole budget
+    const seenA = nextRead(64 * KB, budget);
+    const a = await client({ 'content-length': String(64 * KB) });
+    a.socket.write(Buffer.alloc(9 * KB, 'a'));
+    for (let i = 0; i < 200 && budget.taken < 8 * KB; i++) await sleep(5);
+    expect(budget.taken).toBe(8 * KB);
+    // B needs 2 KB beyond its free part: A, holding more than that, is refused to make room
+    const seenB = nextRead(64 * KB, budget);
+    const b = await client({ 'content-length': String(3 * KB) });
+    b.socket.write(Buffer.alloc(3 * KB, 'b'));
+    const [A, B] = await Promise.all([seenA, seenB]);
+    expect(A.outcome).toBe('busy');
+    expect(Buffer.isBuffer(B.outcome) && B.outcome.length).toBe(3 * KB);
+    expect(budget.taken).toBe(0);
+    refuse(A.req, A.res, 503);
+    await a.closed;
+    expect(a.received()).toMatch(/^HTTP\/1\.1 503 /);
+    B.res.end();
+    b.socket.destroy();
+  });
+
   it('a sender that goes away mid-body: rejects with BodyAborted, and what it borrowed is given back', async () => {
     const budget = new BodyBudget({ freeBytes: 1 * KB, totalBytes: 64 * KB });
     const seen = nextRead(64 * KB, budget);
@@ -225,15 +248,47 @@ describe('readBody', () => {
 });
 
 describe('BodyBudget', () => {
-  it('takes up to its total and no more, and never goes below nothing taken', () => {
+  /** A reader that will need `needs` bytes in all, and notes when the budget refuses it. */
+  const reader = (needs: number) => {
+    const r = {
+      borrowed: 0,
+      needs,
+      evicted: false,
+      evict: () => {
+        r.evicted = true;
+      },
+    };
+    return r;
+  };
+
+  it('takes up to its total; a reader needing as much or more than the others hold is refused, nobody evicted', () => {
     const budget = new BodyBudget({ freeBytes: 10, totalBytes: 100 });
-    expect(budget.take(60)).toBe(true);
-    expect(budget.take(41)).toBe(false);
-    expect(budget.taken).toBe(60);
-    expect(budget.take(40)).toBe(true);
-    budget.give(100);
-    budget.give(5);
+    const a = reader(100);
+    const b = reader(60);
+    expect(budget.take(a, 60)).toBe(true);
+    expect(budget.take(b, 41)).toBe(false); // a holds 60, not more than b's 60
+    expect([budget.taken, a.borrowed, b.borrowed, a.evicted]).toEqual([60, 60, 0, false]);
+    expect(budget.take(b, 40)).toBe(true);
+    budget.release(a);
+    budget.release(a);
+    expect([budget.taken, a.borrowed]).toEqual([40, 0]);
+    budget.release(b);
     expect(budget.taken).toBe(0);
+  });
+
+  it('full: makes room for a smaller body by refusing the largest holder that holds more than it needs', () => {
+    const budget = new BodyBudget({ freeBytes: 10, totalBytes: 100 });
+    const big = reader(1000);
+    const bigger = reader(1000);
+    expect(budget.take(big, 30)).toBe(true);
+    expect(budget.take(bigger, 70)).toBe(true);
+    const small = reader(20);
+    expect(budget.take(small, 20)).toBe(true);
+    expect([bigger.evicted, big.evicted]).toEqual([true, false]); // the largest first, and only as many as needed
+    expect([budget.taken, bigger.borrowed, big.borrowed, small.borrowed]).toEqual([50, 0, 30, 20]);
+    // one more like the first, needing 1000: it holds no less than the others, nobody makes room for it
+    expect(budget.take(reader(1000), 60)).toBe(false);
+    expect(big.evicted).toBe(false);
   });
 });
 
