@@ -122,12 +122,14 @@ export class BodyBudget {
 }
 
 /**
- * The process's one budget: every route that buffers a body before checking it shares it. 16 MiB/s of unverified
- * bytes past the free 64 KiB is far more than Intercom sends (its notifications are a few KB to a few hundred).
+ * The process's one budget: every route that buffers a body before checking it shares it. 12 MiB at once and 16 MiB/s
+ * of unverified bytes past the free 64 KiB is far more than Intercom sends (its notifications are a few KB to a few
+ * hundred) and still holds two bodies at the largest limit (5 MiB). 16 MiB kept VmHWM within 1 MB of bench:abuse's
+ * 200 MB target when the idle process started high; 12 MiB left 13-22 MB.
  */
 export const BODY_BUDGET = new BodyBudget({
   freeBytes: 64 * 1024,
-  totalBytes: 16 * 1024 * 1024,
+  totalBytes: 12 * 1024 * 1024,
   bytesPerSecond: 16 * 1024 * 1024,
   burstBytes: 1024 * 1024,
 });

@@ -377,7 +377,7 @@ describe('forged large bodies held open, on a bridge process of its own', () => 
     // those still held have had every byte but their last read: no more than the budget holds at once
     expect(holding.length).toBeGreaterThanOrEqual(1);
     expect(holding.length).toBeLessThanOrEqual(FIT);
-    // without a budget the flood alone would hold 160 MB; with it, 16 MiB + 40 × 64 KiB, and what Node itself
+    // without a budget the flood alone would hold 160 MB; with it, 12 MiB + 40 × 64 KiB, and what Node itself
     // needs to serve 40 connections (about 30 MB more, measured)
     expect((peakKb - before) / KB, `resident ${before} kB before, peak ${peakKb} kB`).toBeLessThan(120);
     expect([await during, after]).toEqual([200, 200]);
