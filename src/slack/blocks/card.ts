@@ -1,10 +1,10 @@
+import type { Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { CardData } from '../../bridge/model.ts';
 import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
+import { actions, type ButtonFields, button, context, header, LIMITS, plainText, section } from './kit.ts';
 
 export type { CardData } from '../../bridge/model.ts';
-
-/** Block Kit limits we build against (Slack rejects a message that exceeds them). */
-export const LIMITS = { header: 150, section: 3000, button: 75, blocks: 50, contextElements: 10 } as const;
+export { LIMITS } from './kit.ts';
 
 /** Kinds of card buttons; an action id is `<kind>:<conversation id>`, stable across card updates. */
 export const CARD_ACTIONS = ['reply', 'note', 'assign', 'tag', 'close', 'reopen', 'snooze'] as const;
@@ -21,22 +21,17 @@ export function parseCardActionId(actionId: string): { kind: CardAction; convers
   return { kind: kind as CardAction, conversationId };
 }
 
-type Block = Record<string, unknown>;
-
 /** The card of a conversation: header, who, the first message, attachments, status line and buttons. */
-export function buildCard(card: CardData, options: { actions?: boolean } = {}): { text: string; blocks: Block[] } {
+export function buildCard(card: CardData, options: { actions?: boolean } = {}): { text: string; blocks: KnownBlock[] } {
   const who = card.contact.name ?? card.contact.email ?? 'a customer';
   const title = firstLine(card.subject) || firstLine(card.bodyHtml) || `Conversation ${card.conversationId}`;
-  const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(title, LIMITS.header, '…'), emoji: false } },
-    section(contactLine(card.contact)),
-  ];
+  const blocks: KnownBlock[] = [header(title), section(contactLine(card.contact))];
   const body = card.bodyHtml ? htmlToMrkdwn(card.bodyHtml) : '';
-  if (body) blocks.push(section(truncate(body, LIMITS.section)));
+  if (body) blocks.push(section(body));
   const files = card.attachments.filter((a) => a.url).map((a) => `📎 ${link(a.url, a.name || 'attachment')}`);
-  if (files.length) blocks.push(section(truncate(files.join('\n'), LIMITS.section)));
+  if (files.length) blocks.push(section(files.join('\n')));
   blocks.push(statusContext(card));
-  if (!card.deleted && options.actions !== false) blocks.push(actions(card));
+  if (!card.deleted && options.actions !== false) blocks.push(cardActions(card));
   return {
     text: truncate(`New conversation from ${escapeMrkdwn(who)}: ${escapeMrkdwn(title)}`, LIMITS.section),
     blocks: blocks.slice(0, LIMITS.blocks),
@@ -48,12 +43,12 @@ function contactLine(contact: CardData['contact']): string {
   const parts = [name];
   if (contact.email) parts.push(escapeMrkdwn(contact.email));
   if (contact.company) parts.push(escapeMrkdwn(contact.company));
-  return truncate(parts.join(' · '), LIMITS.section);
+  return parts.join(' · ');
 }
 
 const STATE_LABEL = { open: '🟢 Open', closed: '⚪ Closed', snoozed: '💤 Snoozed' } as const;
 
-function statusContext(card: CardData): Block {
+function statusContext(card: CardData): ContextBlock {
   const assignee = [card.assignee.admin, card.assignee.team].filter(Boolean).map((n) => escapeMrkdwn(String(n)));
   const elements = [
     card.deleted
@@ -66,57 +61,37 @@ function statusContext(card: CardData): Block {
     ...(card.tags.length ? [`🏷️ ${card.tags.map(escapeMrkdwn).join(', ')}`] : []),
     `🕒 ${slackDate(card.createdAt)}`,
   ];
-  return {
-    type: 'context',
-    elements: elements
-      .slice(0, LIMITS.contextElements)
-      .map((text) => ({ type: 'mrkdwn', text: truncate(text, LIMITS.section) })),
-  };
+  return context(...elements);
 }
 
-function actions(card: CardData): Block {
+/** The card's buttons; their labels are sent without an `emoji` flag, as cards always were. */
+function cardActions(card: CardData) {
   const id = card.conversationId;
-  const button = (kind: CardAction, text: string, extra: Block = {}) => ({
-    type: 'button',
-    action_id: cardActionId(kind, id),
-    text: { type: 'plain_text', text },
-    value: id,
-    ...extra,
-  });
-  const elements: Block[] = [
-    button('reply', 'Reply', { style: 'primary' }),
-    button('note', 'Note'),
-    button('assign', 'Assign'),
-    button('tag', 'Tag'),
+  const cardButton = (kind: CardAction, label: string, fields: ButtonFields = {}) =>
+    button(cardActionId(kind, id), plainText(label), { value: id, ...fields });
+  const elements: Button[] = [
+    cardButton('reply', 'Reply', { style: 'primary' }),
+    cardButton('note', 'Note'),
+    cardButton('assign', 'Assign'),
+    cardButton('tag', 'Tag'),
   ];
-  if (card.state === 'closed') elements.push(button('reopen', 'Reopen'));
+  if (card.state === 'closed') elements.push(cardButton('reopen', 'Reopen'));
   else {
-    if (card.state === 'open') elements.push(button('snooze', 'Snooze'));
-    else elements.push(button('reopen', 'Reopen'));
+    if (card.state === 'open') elements.push(cardButton('snooze', 'Snooze'));
+    else elements.push(cardButton('reopen', 'Reopen'));
     elements.push(
-      button('close', 'Close', {
+      cardButton('close', 'Close', {
         confirm: {
-          title: { type: 'plain_text', text: 'Close this conversation?' },
-          text: { type: 'plain_text', text: 'It is closed in Intercom for everyone.' },
-          confirm: { type: 'plain_text', text: 'Close' },
-          deny: { type: 'plain_text', text: 'Cancel' },
+          title: plainText('Close this conversation?'),
+          text: plainText('It is closed in Intercom for everyone.'),
+          confirm: plainText('Close'),
+          deny: plainText('Cancel'),
         },
       }),
     );
   }
-  if (card.intercomUrl) {
-    elements.push({
-      type: 'button',
-      action_id: `open:${id}`,
-      text: { type: 'plain_text', text: 'Open in Intercom' },
-      url: card.intercomUrl,
-    });
-  }
-  return { type: 'actions', block_id: `card:${id}`, elements };
-}
-
-function section(text: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
+  if (card.intercomUrl) elements.push(button(`open:${id}`, plainText('Open in Intercom'), { url: card.intercomUrl }));
+  return actions(elements, `card:${id}`);
 }
 
 /** The first line of a body, as plain text for the header (plain_text: no escaping needed, nothing parsed). */

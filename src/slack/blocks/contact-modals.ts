@@ -1,11 +1,23 @@
-import type { types, ViewStateValue } from '@slack/bolt';
+import type { ViewStateValue } from '@slack/bolt';
+import type { InputBlock, KnownBlock, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import type { Contact, TicketType, TicketTypeAttribute } from '../../intercom/schemas.ts';
 import { SEAL_LENGTH } from '../modal-state.ts';
 import { cut, escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { FIELD, MAX_MESSAGE, plain, tagInputs } from './modals.ts';
+import {
+  button,
+  context as contextBlock,
+  externalSelect,
+  input,
+  LIMITS,
+  type ModalForm,
+  modal,
+  option,
+  plain,
+  section,
+} from './kit.ts';
+import { FIELD, MAX_MESSAGE, tagInputs } from './modals.ts';
 
-type Block = types.KnownBlock;
 type ViewValues = Record<string, Record<string, ViewStateValue | undefined> | undefined>;
 
 export const CONTACT_CALLBACK = { note: 'contact_note', tag: 'contact_tag', ticket: 'ticket_create' } as const;
@@ -56,60 +68,45 @@ export function parseContactOption(value: unknown): { id: string } | { email: st
 }
 
 /** Options for the contact select: matching contacts as "Name (email)". */
-export function contactOptions(contacts: readonly Contact[]) {
+export function contactOptions(contacts: readonly Contact[]): { options: PlainTextOption[] } {
   return {
-    options: contacts.slice(0, 100).map((c) => ({
-      text: plain(
-        truncate(c.name ? `${c.name}${c.email ? ` (${c.email})` : ''}` : (c.email ?? `Contact ${c.id}`), 75, '…'),
+    options: contacts
+      .slice(0, 100)
+      .map((c) =>
+        option(
+          c.name ? `${c.name}${c.email ? ` (${c.email})` : ''}` : (c.email ?? `Contact ${c.id}`),
+          contactOptionValue({ id: c.id }),
+        ),
       ),
-      value: contactOptionValue({ id: c.id }),
-    })),
   };
 }
 
-function contactBlock(initial?: { text: string; value: string }): Block {
-  return {
-    type: 'input',
-    block_id: CONTACT_FIELD.contact,
+function contactBlock(initial?: { text: string; value: string }): InputBlock {
+  return input(CONTACT_FIELD.contact, {
     label: plain('Contact'),
-    element: {
-      type: 'external_select',
-      action_id: CONTACT_FIELD.contact,
-      min_query_length: 2,
-      placeholder: plain('Type a name or an email'),
-      ...(initial ? { initial_option: { text: plain(truncate(initial.text, 75, '…')), value: initial.value } } : {}),
-    },
-  };
-}
-
-function modal(callbackId: string, context: ContactModalContext, title: string, submit: string, blocks: Block[]) {
-  return {
-    type: 'modal' as const,
-    callback_id: callbackId,
-    private_metadata: JSON.stringify(context),
-    title: plain(title),
-    submit: plain(submit),
-    close: plain('Cancel'),
-    blocks,
-  };
+    element: externalSelect(
+      CONTACT_FIELD.contact,
+      2,
+      'Type a name or an email',
+      initial ? option(initial.text, initial.value) : undefined,
+    ),
+  });
 }
 
 type Initial = { text: string; value: string } | undefined;
 
-export function contactNoteModal(context: ContactModalContext, contact: Initial) {
+export function contactNoteModal(context: ContactModalContext, contact: Initial): ModalForm {
   return modal(CONTACT_CALLBACK.note, context, 'Note on a contact', 'Add note', [
     contactBlock(contact),
-    {
-      type: 'input',
-      block_id: FIELD.message,
+    input(FIELD.message, {
       label: plain('Note'),
       hint: plain('Teammates see it on the contact in Intercom; the contact does not.'),
       element: { type: 'plain_text_input', action_id: FIELD.message, multiline: true, max_length: MAX_MESSAGE },
-    },
+    }),
   ]);
 }
 
-export function contactTagModal(context: ContactModalContext, contact: Initial) {
+export function contactTagModal(context: ContactModalContext, contact: Initial): ModalForm {
   return modal(CONTACT_CALLBACK.tag, context, 'Tag a contact', 'Tag', [contactBlock(contact), ...tagInputs()]);
 }
 
@@ -156,8 +153,8 @@ const MAX_ATTRIBUTE_BLOCKS = 90;
 function ticketForm(
   type: TicketType,
   prefill: { title?: string | undefined; description?: string | undefined; permalink?: string | undefined },
-): { blocks: Block[]; fields: TicketField[]; unfillable: string[] } {
-  const blocks: Block[] = [];
+): { blocks: KnownBlock[]; fields: TicketField[]; unfillable: string[] } {
+  const blocks: KnownBlock[] = [];
   const fields: TicketField[] = [];
   const unfillable: string[] = [];
   // the message's link goes last, and the text gives way so that the link is never the part cut off
@@ -177,15 +174,15 @@ function ticketForm(
       if (required) unfillable.push(DEFAULT_LABELS.get(attribute.name) ?? attribute.name);
       continue;
     }
-    blocks.push({
-      type: 'input',
-      block_id: attributeBlockId(attribute.id),
-      label: plain(truncate(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, 2000, '…')),
-      // a checkbox left unticked is an answer (false), so it is never marked required
-      optional: !required || attribute.data_type === 'boolean',
-      ...(attribute.description ? { hint: plain(truncate(attribute.description, 2000, '…')) } : {}),
-      element,
-    });
+    blocks.push(
+      input(attributeBlockId(attribute.id), {
+        label: plain(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, LIMITS.label),
+        // a checkbox left unticked is an answer (false), so it is never marked required
+        optional: !required || attribute.data_type === 'boolean',
+        ...(attribute.description ? { hint: plain(attribute.description, LIMITS.label) } : {}),
+        element,
+      }),
+    );
     fields.push([attribute.id, attribute.name, attribute.data_type ?? 'string', required]);
   }
   return { blocks, fields, unfillable };
@@ -194,20 +191,20 @@ function ticketForm(
 function attributeElement(
   attribute: TicketTypeAttribute,
   prefill: { title?: string | undefined; description?: string | undefined },
-): types.InputBlock['element'] | undefined {
+): InputBlock['element'] | undefined {
   switch (attribute.data_type) {
     case 'integer':
     case 'decimal':
       return { type: 'number_input', action_id: VALUE, is_decimal_allowed: attribute.data_type === 'decimal' };
     case 'boolean':
-      return { type: 'checkboxes', action_id: VALUE, options: [{ text: plain('Yes'), value: 'true' }] };
+      return { type: 'checkboxes', action_id: VALUE, options: [option('Yes', 'true')] };
     case 'list': {
       const options = listOptions(attribute).slice(0, 100);
       if (options.length === 0) return undefined;
       return {
         type: 'static_select',
         action_id: VALUE,
-        options: options.map((o) => ({ text: plain(truncate(o.label, 75, '…')), value: cut(o.id, 150) })),
+        options: options.map((o) => option(o.label, cut(o.id, LIMITS.optionValue))),
       };
     }
     case 'datetime':
@@ -237,7 +234,7 @@ function attributeElement(
 export function attributeBlocks(
   type: TicketType,
   prefill: { title?: string | undefined; description?: string | undefined; permalink?: string | undefined },
-): Block[] {
+): KnownBlock[] {
   return ticketForm(type, prefill).blocks;
 }
 
@@ -266,66 +263,42 @@ export function ticketModal(
   contact: Initial,
   type?: TicketType,
   problem?: { text: string; retryTypeId?: string | undefined },
-) {
-  const typeBlock: Block = {
-    type: 'input',
-    block_id: CONTACT_FIELD.ticketType,
+): ModalForm {
+  const typeBlock = input(CONTACT_FIELD.ticketType, {
     dispatch_action: true,
     label: plain('Ticket type'),
-    element: {
-      type: 'external_select',
-      action_id: CONTACT_FIELD.ticketType,
-      min_query_length: 0,
-      placeholder: plain('Choose a type'),
-      ...(type ? { initial_option: { text: plain(truncate(type.name ?? type.id, 75, '…')), value: type.id } } : {}),
-    },
-  };
-  const blocks: Block[] = [contactBlock(contact), typeBlock];
+    element: externalSelect(
+      CONTACT_FIELD.ticketType,
+      0,
+      'Choose a type',
+      type ? option(type.name ?? type.id, type.id) : undefined,
+    ),
+  });
+  const blocks: KnownBlock[] = [contactBlock(contact), typeBlock];
   if (context.source || context.permalink) {
     const from =
       context.permalink && SAFE_LINK.test(context.permalink)
         ? `<${context.permalink}|a Slack message>`
         : 'a Slack message';
     const title = context.title ? `: ${escapeMrkdwn(truncate(context.title, 200, '…'))}` : '';
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `From ${from}${title}` }] });
+    blocks.push(contextBlock(`From ${from}${title}`));
   }
   if (context.conversationId) {
-    blocks.push({
-      type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `Linked to conversation ${escapeMrkdwn(context.conversationId)} in Intercom.` },
-      ],
-    });
+    blocks.push(contextBlock(`Linked to conversation ${escapeMrkdwn(context.conversationId)} in Intercom.`));
   }
   if (problem) {
-    blocks.push({
-      type: 'section',
-      block_id: 'ticket_type_problem',
-      text: { type: 'mrkdwn', text: truncate(`⚠️ ${escapeMrkdwn(problem.text)}`, 3000) },
-      ...(problem.retryTypeId
-        ? {
-            accessory: {
-              type: 'button',
-              action_id: TICKET_RETRY,
-              text: plain('Try again'),
-              value: cut(problem.retryTypeId, 150),
-            },
-          }
-        : {}),
-    });
+    const retry = problem.retryTypeId
+      ? button(TICKET_RETRY, 'Try again', { value: cut(problem.retryTypeId, 150) })
+      : undefined;
+    blocks.push(section(`⚠️ ${escapeMrkdwn(problem.text)}`, { blockId: 'ticket_type_problem', accessory: retry }));
   }
   const form = type ? ticketForm(type, context) : undefined;
   if (form) {
-    if (form.unfillable.length > 0) {
-      blocks.push({
-        type: 'context',
-        // the names come from Intercom: many, or long, would pass Slack's 3,000 characters
-        elements: [{ type: 'mrkdwn', text: truncate(`⚠️ ${escapeMrkdwn(unfillableProblem(form.unfillable))}`, 3000) }],
-      });
-    }
+    // the names come from Intercom: many, or long, would pass Slack's 3,000 characters (`contextBlock` cuts them)
+    if (form.unfillable.length > 0) blocks.push(contextBlock(`⚠️ ${escapeMrkdwn(unfillableProblem(form.unfillable))}`));
     blocks.push(...form.blocks);
   } else if (!problem) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Choose a type to see its fields.' }] });
+    blocks.push(contextBlock('Choose a type to see its fields.'));
   }
   return modal(
     CONTACT_CALLBACK.ticket,
@@ -369,16 +342,13 @@ function fitMetadata(context: ContactModalContext): ContactModalContext {
 }
 
 /** Options for the ticket type select. */
-export function ticketTypeOptions(query: string, types: readonly TicketType[]) {
+export function ticketTypeOptions(query: string, types: readonly TicketType[]): { options: PlainTextOption[] } {
   const wanted = query.trim().toLowerCase();
   return {
     options: types
       .filter((t) => !wanted || (t.name ?? '').toLowerCase().includes(wanted))
       .slice(0, 100)
-      .map((t) => ({
-        text: plain(truncate(`${t.name ?? t.id}${t.category ? ` · ${t.category}` : ''}`, 75, '…')),
-        value: t.id,
-      })),
+      .map((t) => option(`${t.name ?? t.id}${t.category ? ` · ${t.category}` : ''}`, t.id)),
   };
 }
 

@@ -1,9 +1,18 @@
-import type { types } from '@slack/bolt';
+import type { KnownBlock, ModalView, OptionGroup, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import type { Admin, Tag, Team } from '../../intercom/schemas.ts';
-import { cut, escapeMrkdwn, stripInvisible, truncate } from '../mrkdwn.ts';
-
-type Block = types.KnownBlock;
+import { cut, escapeMrkdwn } from '../mrkdwn.ts';
+import {
+  context as contextBlock,
+  externalSelect,
+  input,
+  LIMITS,
+  type ModalForm,
+  modal,
+  option,
+  plain,
+  section,
+} from './kit.ts';
 
 /** What every triage modal carries in private_metadata: the conversation, and the card it was opened from. */
 export const ModalContext = z.object({ conversationId: z.string().min(1), channel: z.string(), cardTs: z.string() });
@@ -30,36 +39,13 @@ export const FIELD = {
 /** Slack caps plain_text_input at 3000 characters; long replies belong in Intercom itself. */
 export const MAX_MESSAGE = 3000;
 
-/**
- * Plain text (options hold names from Intercom) loses invisible and direction-changing characters, as mrkdwn does
- * in escapeMrkdwn; a text made only of them shows "…", since Slack refuses an empty one.
- */
-export const plain = (text: string) => ({
-  type: 'plain_text' as const,
-  text: stripInvisible(text) || '…',
-  emoji: true,
-});
-
-function modal(callbackId: string, context: ModalContext, title: string, submit: string, blocks: Block[]) {
-  return {
-    type: 'modal' as const,
-    callback_id: callbackId,
-    private_metadata: JSON.stringify(context),
-    title: plain(title),
-    submit: plain(submit),
-    close: plain('Cancel'),
-    blocks,
-  };
-}
-
-function about(title: string | undefined): Block[] {
-  return title
-    ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(title)}*`, 3000) }] }]
-    : [];
+/** The card's title, to remind the reader which conversation the modal is about. */
+function about(title: string | undefined): KnownBlock[] {
+  return title ? [contextBlock(`*${escapeMrkdwn(title)}*`)] : [];
 }
 
 /** Reply and note share one modal; it says plainly which one it is, because a reply reaches the customer. */
-export function messageModal(kind: 'reply' | 'note', context: ModalContext, title?: string) {
+export function messageModal(kind: 'reply' | 'note', context: ModalContext, title?: string): ModalForm {
   const reply = kind === 'reply';
   return modal(
     CALLBACK[kind],
@@ -68,18 +54,12 @@ export function messageModal(kind: 'reply' | 'note', context: ModalContext, titl
     reply ? 'Send reply' : 'Add note',
     [
       ...about(title),
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: reply
-            ? ':warning: *The customer will see this.* It is sent as a reply from your Intercom teammate account.'
-            : ':lock: *Only teammates see this.* It is added as an internal note; the customer is not told.',
-        },
-      },
-      {
-        type: 'input',
-        block_id: FIELD.message,
+      section(
+        reply
+          ? ':warning: *The customer will see this.* It is sent as a reply from your Intercom teammate account.'
+          : ':lock: *Only teammates see this.* It is added as an internal note; the customer is not told.',
+      ),
+      input(FIELD.message, {
         label: plain(reply ? 'Reply' : 'Note'),
         element: {
           type: 'plain_text_input',
@@ -88,25 +68,18 @@ export function messageModal(kind: 'reply' | 'note', context: ModalContext, titl
           max_length: MAX_MESSAGE,
           focus_on_load: true,
         },
-      },
+      }),
     ],
   );
 }
 
-export function assignModal(context: ModalContext, title?: string) {
+export function assignModal(context: ModalContext, title?: string): ModalForm {
   return modal(CALLBACK.assign, context, 'Assign conversation', 'Assign', [
     ...about(title),
-    {
-      type: 'input',
-      block_id: FIELD.assignee,
+    input(FIELD.assignee, {
       label: plain('Assign to'),
-      element: {
-        type: 'external_select',
-        action_id: FIELD.assignee,
-        min_query_length: 0,
-        placeholder: plain('Me, a teammate, a team or nobody'),
-      },
-    },
+      element: externalSelect(FIELD.assignee, 0, 'Me, a teammate, a team or nobody'),
+    }),
   ]);
 }
 
@@ -117,36 +90,30 @@ export const SNOOZE_CHOICES = [
   { value: 'custom', text: 'Until the date and time below' },
 ] as const;
 
-export function snoozeModal(context: ModalContext, title?: string) {
-  const options = SNOOZE_CHOICES.map((c) => ({ text: plain(c.text), value: c.value }));
+export function snoozeModal(context: ModalContext, title?: string): ModalForm {
+  const options = SNOOZE_CHOICES.map((c) => option(c.text, c.value));
   return modal(CALLBACK.snooze, context, 'Snooze conversation', 'Snooze', [
     ...about(title),
-    {
-      type: 'input',
-      block_id: FIELD.when,
+    input(FIELD.when, {
       label: plain('Snooze'),
       element: { type: 'radio_buttons', action_id: FIELD.when, options, initial_option: options[0] },
-    },
-    {
-      type: 'input',
-      block_id: FIELD.at,
+    }),
+    input(FIELD.at, {
       optional: true,
       label: plain('Date and time'),
       element: { type: 'datetimepicker', action_id: FIELD.at },
-    },
+    }),
   ]);
 }
 
-export function tagModal(context: ModalContext, title?: string) {
+export function tagModal(context: ModalContext, title?: string): ModalForm {
   return modal(CALLBACK.tag, context, 'Tag conversation', 'Tag', [...about(title), ...tagInputs()]);
 }
 
 /** Existing tags (searched as you type) and a new tag's name: the tag modals of conversations and contacts. */
-export function tagInputs(): Block[] {
+export function tagInputs(): KnownBlock[] {
   return [
-    {
-      type: 'input',
-      block_id: FIELD.tags,
+    input(FIELD.tags, {
       optional: true,
       label: plain('Tags'),
       element: {
@@ -155,33 +122,32 @@ export function tagInputs(): Block[] {
         min_query_length: 0,
         placeholder: plain('Existing tags'),
       },
-    },
-    {
-      type: 'input',
-      block_id: FIELD.newTag,
+    }),
+    input(FIELD.newTag, {
       optional: true,
       label: plain('New tag'),
       hint: plain('Created in Intercom if no tag has this name yet.'),
       element: { type: 'plain_text_input', action_id: FIELD.newTag, max_length: 190 },
-    },
+    }),
   ];
 }
 
 /** What a modal turns into when its opener may not act in Intercom: the reason, and no submit button. */
-export function refusalModal(title: string, reason: string) {
+export function refusalModal(title: string, reason: string): ModalView {
   return {
-    type: 'modal' as const,
-    title: plain(truncate(title, 24, '…')),
+    type: 'modal',
+    title: plain(title, LIMITS.modalTitle),
     close: plain('Close'),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(reason) || '…', 3000) } }],
+    blocks: [section(escapeMrkdwn(reason) || '…')],
   };
 }
 
-/** Slack's limits on an options answer: 100 options, 75 characters of text, 150 of value. */
+/** Slack's limit on an options answer: 100 options (their text and value: LIMITS.option and .optionValue). */
 const MAX_OPTIONS = 100;
 
-function option(text: string, value: string) {
-  return { text: plain(truncate(text, 75, '…')), value: cut(value, 150) };
+/** An option whose value comes from Intercom, cut to Slack's 150 characters. */
+function offered(text: string, value: string): PlainTextOption {
+  return option(text, cut(value, LIMITS.optionValue));
 }
 
 function matching(query: string) {
@@ -193,18 +159,22 @@ function matching(query: string) {
 }
 
 /** Options for the assignee select: me and nobody first, then teammates and teams matching what was typed. */
-export function assigneeOptions(query: string, admins: readonly Admin[], teams: readonly Team[]) {
+export function assigneeOptions(
+  query: string,
+  admins: readonly Admin[],
+  teams: readonly Team[],
+): { option_groups: OptionGroup[] } {
   const match = matching(query);
-  const quick = [option('Me', 'me'), option('Nobody (unassign)', 'nobody')].filter((o) => match(o.text.text));
+  const quick = [offered('Me', 'me'), offered('Nobody (unassign)', 'nobody')].filter((o) => match(o.text.text));
   const people = admins
     .filter((a) => match(a.name, a.email))
     .sort(byName)
-    .map((a) => option(a.email ? `${a.name ?? a.email} (${a.email})` : (a.name ?? a.id), `admin:${a.id}`));
+    .map((a) => offered(a.email ? `${a.name ?? a.email} (${a.email})` : (a.name ?? a.id), `admin:${a.id}`));
   const groups = teams
     .filter((t) => match(t.name))
     .sort(byName)
-    .map((t) => option(t.name ?? `Team ${t.id}`, `team:${t.id}`));
-  const option_groups = [
+    .map((t) => offered(t.name ?? `Team ${t.id}`, `team:${t.id}`));
+  const option_groups: OptionGroup[] = [
     { label: plain('Quick'), options: quick },
     { label: plain('Teammates'), options: people },
     { label: plain('Teams'), options: groups },
@@ -218,14 +188,14 @@ export function assigneeOptions(query: string, admins: readonly Admin[], teams: 
 }
 
 /** Options for the tag select: tags whose name matches what was typed, by name. */
-export function tagOptions(query: string, tags: readonly Tag[]) {
+export function tagOptions(query: string, tags: readonly Tag[]): { options: PlainTextOption[] } {
   const match = matching(query);
   return {
     options: tags
       .filter((t) => t.name && match(t.name))
       .sort(byName)
       .slice(0, MAX_OPTIONS)
-      .map((t) => option(t.name ?? t.id, t.id)),
+      .map((t) => offered(t.name ?? t.id, t.id)),
   };
 }
 

@@ -1,21 +1,18 @@
+import type { KnownBlock } from '@slack/types';
 import type { ThreadLine } from '../../bridge/model.ts';
 import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
-import { LIMITS } from './card.ts';
-
-type Block = Record<string, unknown>;
+import { context, LIMITS, section } from './kit.ts';
 
 /** A thread message for one thing that happened to the conversation: who did what, and the text if any. */
-export function buildThreadLine(line: ThreadLine): { text: string; blocks: Block[] } {
+export function buildThreadLine(line: ThreadLine): { text: string; blocks: KnownBlock[] } {
   const who = `*${escapeMrkdwn(line.actor?.trim() || 'Someone')}*`;
   const detail = line.detail ? escapeMrkdwn(line.detail) : '';
   const headline = headlineOf(line, who, detail);
   const body = line.bodyHtml ? htmlToMrkdwn(line.bodyHtml) : '';
   const text = truncate(body ? `${headline}\n${body}` : headline, LIMITS.section);
-  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+  const blocks: KnownBlock[] = [section(text)];
   const files = (line.attachments ?? []).filter((a) => a.url).map((a) => `📎 ${link(a.url, a.name || 'attachment')}`);
-  if (files.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(files.join('  '), LIMITS.section) }] });
-  }
+  if (files.length) blocks.push(context(files.join('  ')));
   return { text, blocks };
 }
 

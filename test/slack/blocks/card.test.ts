@@ -18,7 +18,7 @@ const base: CardData = {
   intercomUrl: intercomConversationUrl('wsp1', '503'),
 };
 
-const texts = (blocks: Array<Record<string, unknown>>) => JSON.stringify(blocks);
+const texts = (blocks: readonly unknown[]) => JSON.stringify(blocks);
 const buttons = (card: CardData) =>
   (buildCard(card).blocks.at(-1) as { elements: Array<{ action_id: string; text: { text: string } }> }).elements.map(
     (e) => e.text.text,
@@ -86,6 +86,24 @@ describe('buildCard', () => {
     expect(parseCardActionId(cardActionId('close', '503'))).toEqual({ kind: 'close', conversationId: '503' });
     expect(parseCardActionId('open:503')).toBeUndefined();
     expect(parseCardActionId('reply')).toBeUndefined();
+  });
+
+  it('sends its buttons as the same JSON, key for key (labels without an emoji flag, value before style)', () => {
+    const button = (kind: string, label: string, more = '') =>
+      `{"type":"button","action_id":"${kind}:503","text":{"type":"plain_text","text":"${label}"},"value":"503"${more}}`;
+    const plain = (text: string) => `{"type":"plain_text","text":"${text}"}`;
+    const confirm = `"confirm":{"title":${plain('Close this conversation?')},"text":${plain('It is closed in Intercom for everyone.')},"confirm":${plain('Close')},"deny":${plain('Cancel')}}`;
+    expect(JSON.stringify(buildCard(base).blocks.at(-1))).toBe(
+      `{"type":"actions","block_id":"card:503","elements":[${[
+        button('reply', 'Reply', ',"style":"primary"'),
+        button('note', 'Note'),
+        button('assign', 'Assign'),
+        button('tag', 'Tag'),
+        button('snooze', 'Snooze'),
+        button('close', 'Close', `,${confirm}`),
+        `{"type":"button","action_id":"open:503","text":${plain('Open in Intercom')},"url":"${base.intercomUrl}"}`,
+      ].join(',')}]}`,
+    );
   });
 
   it('falls back to the first line, then the id, when there is no subject; and to unknowns', () => {

@@ -629,7 +629,8 @@ function messageProblems(message: { text: string; blocks: unknown[] }, options: 
 }
 
 /** Problems with a modal view as views.open / views.update take it. */
-function viewProblems(view: Obj) {
+function viewProblems(modal: object) {
+  const view = modal as Obj;
   const check = newCheck();
   serialisable(check, view);
   if (view.type !== 'modal') fail(check, 'type', 'not a modal');
@@ -887,7 +888,7 @@ describe('modals under hostile input', () => {
             refusalModal(modalTitle, reason),
             refusalModal(refusalTitle, reason),
           ]) {
-            expect(viewProblems(view as Obj)).toEqual([]);
+            expect(viewProblems(view)).toEqual([]);
           }
         },
       ),
@@ -994,7 +995,7 @@ describe('modals under hostile input', () => {
           contactTagModal(context, contact),
           ticketModal(context, contact, type),
         ]) {
-          expect(viewProblems(view as Obj)).toEqual([]);
+          expect(viewProblems(view)).toEqual([]);
         }
       }),
       { numRuns: 700 },
