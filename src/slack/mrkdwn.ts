@@ -92,9 +92,164 @@ export function slackDate(unixSeconds: number, format = '{date_short_pretty} {ti
   return `<!date^${Math.floor(unixSeconds)}^${format}|${fallback} UTC>`;
 }
 
-const BLOCK = new Set(['p', 'div', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'tr', 'section']);
-const SKIP = new Set(['script', 'style', 'head', 'title']);
-const WRAP: Record<string, string> = { b: '*', strong: '*', i: '_', em: '_', s: '~', strike: '~', del: '~', code: '`' };
+/** Where htmlToMrkdwn is in the HTML: the mrkdwn written so far and the elements still open that shape it. */
+interface Render {
+  out: string;
+  /** Elements open whose text is not shown (script, style, head, title). */
+  skipDepth: number;
+  /** `pre` elements open: their text is kept as written. */
+  preDepth: number;
+  lists: Array<{ ordered: boolean; n: number }>;
+  /** Where each open bold, italic, strike or code element began in `out`, and its mark. */
+  marks: Array<{ mark: string; start: number }>;
+  /** Where each open anchor's label began in `out`, and its target. */
+  anchors: Array<{ href: string | undefined; start: number }>;
+}
+
+/**
+ * What one tag does where it opens and where it closes. Inside a skipped element only the rules marked
+ * `inSkipped` run (they count the skipped elements); a tag without a rule is reduced to its text.
+ */
+interface TagRule {
+  open?(render: Render, attributes: Record<string, string | undefined>): void;
+  close?(render: Render): void;
+  inSkipped?: boolean;
+}
+
+/** Ends `out` with at least `count` line breaks, unless nothing is shown yet. */
+function newline(render: Render, count: number): void {
+  const trailing = render.out.length - render.out.replace(/\n*$/, '').length;
+  if (render.out.trim() !== '' && trailing < count) render.out += '\n'.repeat(count - trailing);
+}
+
+/** Text between tags: escaped, and outside `pre` with its whitespace collapsed as a browser would. */
+function renderText(render: Render, text: string): void {
+  if (render.skipDepth) return;
+  if (render.preDepth) {
+    render.out += escapeMrkdwn(text);
+    return;
+  }
+  // collapse whitespace as a browser would, also across text chunks, and none at the start of a line
+  const shown = text.replace(/\s+/g, ' ');
+  render.out += escapeMrkdwn(/(^|\n| )$/.test(render.out) ? shown.trimStart() : shown);
+}
+
+/** A paragraph, heading, quote, table row…: a blank line before and after. */
+const block: TagRule = {
+  open: (render) => newline(render, 2),
+  close: (render) => newline(render, 2),
+};
+
+/** script, style, head, title: nothing inside is shown. */
+const skipped: TagRule = {
+  inSkipped: true,
+  open(render) {
+    render.skipDepth += 1;
+  },
+  close(render) {
+    render.skipDepth = Math.max(0, render.skipDepth - 1);
+  },
+};
+
+/** A line break. */
+const lineBreak: TagRule = {
+  open(render) {
+    render.out += '\n';
+  },
+};
+
+/** A preformatted block: a code block (```), its text as written. */
+const preformatted: TagRule = {
+  open(render) {
+    newline(render, 2);
+    render.out += '```\n';
+    render.preDepth += 1;
+  },
+  close(render) {
+    render.out = `${render.out.replace(/\n*$/, '')}\n\`\`\``;
+    render.preDepth = Math.max(0, render.preDepth - 1);
+    newline(render, 2);
+  },
+};
+
+/** A bulleted (`ul`) or numbered (`ol`) list; a list inside another starts on the next line, not after a blank. */
+const list = (ordered: boolean): TagRule => ({
+  open(render) {
+    newline(render, render.lists.length ? 1 : 2);
+    render.lists.push({ ordered, n: 0 });
+  },
+  close(render) {
+    render.lists.pop();
+    newline(render, render.lists.length ? 1 : 2);
+  },
+});
+
+/** A list item: on its own line, indented by its list's depth, with a bullet or its number. */
+const item: TagRule = {
+  open(render) {
+    const list = render.lists.at(-1);
+    newline(render, 1);
+    if (list) list.n += 1;
+    render.out += `${'    '.repeat(Math.max(0, render.lists.length - 1))}${list?.ordered ? `${list.n}.` : '•'} `;
+  },
+};
+
+/** An anchor: an http(s) link (`pageLink`) around its label; any other anchor is its label only. */
+const anchor: TagRule = {
+  open(render, attributes) {
+    render.anchors.push({ href: attributes.href, start: render.out.length });
+  },
+  close(render) {
+    const open = render.anchors.pop();
+    if (open && isWebUrl(open.href)) {
+      // the label was escaped on the way in: build the link from its raw text again
+      const label = unescapeMrkdwn(render.out.slice(open.start)).trim();
+      render.out = render.out.slice(0, open.start) + pageLink(open.href, label);
+    }
+  },
+};
+
+/** An image with an http(s) source: a link to it, labelled with its alt text. */
+const image: TagRule = {
+  open(render, { src, alt }) {
+    if (isWebUrl(src)) render.out += ` ${pageLink(src, alt ? `image: ${alt}` : 'image')} `;
+  },
+};
+
+/** Bold, italic, strike, code: the text inside wrapped in `mark`, when it is on one line. */
+const wrap = (mark: string): TagRule => ({
+  open(render) {
+    render.marks.push({ mark, start: render.out.length });
+  },
+  close(render) {
+    const open = render.marks.pop();
+    if (open) render.out = wrapFrom(render.out, open.start, open.mark);
+  },
+});
+
+/** Every tag htmlToMrkdwn renders, by name (a Map: a tag named `constructor` is not a rule). */
+const TAGS = new Map<string, TagRule>([
+  ...['p', 'div', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'tr', 'section'].map(
+    (tag) => [tag, block] as const,
+  ),
+  ...['script', 'style', 'head', 'title'].map((tag) => [tag, skipped] as const),
+  ['br', lineBreak],
+  ['pre', preformatted],
+  ['ul', list(false)],
+  ['ol', list(true)],
+  ['li', item],
+  ['a', anchor],
+  ['img', image],
+  ...Object.entries({ b: '*', strong: '*', i: '_', em: '_', s: '~', strike: '~', del: '~', code: '`' }).map(
+    ([tag, mark]) => [tag, wrap(mark)] as const,
+  ),
+]);
+
+/** The rule of tag `name`, when it has one and may run now (not inside a skipped element, unless it counts them). */
+function ruleFor(render: Render, name: string): TagRule | undefined {
+  const rule = TAGS.get(name);
+  return rule && (rule.inSkipped || !render.skipDepth) ? rule : undefined;
+}
 
 /**
  * Renders Intercom's HTML (message and note bodies) as Slack mrkdwn: paragraphs, line breaks, bold, italic,
@@ -104,90 +259,28 @@ const WRAP: Record<string, string> = { b: '*', strong: '*', i: '_', em: '_', s: 
 export function htmlToMrkdwn(html: string): string {
   if (!/<[a-z!/]/i.test(html)) return tidy(escapeMrkdwn(decodeBasicEntities(html)));
 
-  let out = '';
-  let skipDepth = 0;
-  let preDepth = 0;
-  const lists: Array<{ ordered: boolean; n: number }> = [];
-  const marks: Array<{ mark: string; start: number }> = [];
-  const anchors: Array<{ href: string | undefined; start: number }> = [];
+  const render: Render = { out: '', skipDepth: 0, preDepth: 0, lists: [], marks: [], anchors: [] };
   // tags the parser really opened: at the end of unfinished input it reports closes it never opened
-  const open: string[] = [];
-  const newline = (count: number) => {
-    const trailing = out.length - out.replace(/\n*$/, '').length;
-    if (out.trim() !== '' && trailing < count) out += '\n'.repeat(count - trailing);
-  };
-
+  const opened: string[] = [];
   const parser = new Parser(
     {
       onopentag(name, attributes) {
-        open.push(name);
-        if (SKIP.has(name)) skipDepth += 1;
-        if (skipDepth) return;
-        if (BLOCK.has(name)) newline(2);
-        else if (name === 'br') out += '\n';
-        else if (name === 'pre') {
-          newline(2);
-          out += '```\n';
-          preDepth += 1;
-        } else if (name === 'ul' || name === 'ol') {
-          newline(lists.length ? 1 : 2);
-          lists.push({ ordered: name === 'ol', n: 0 });
-        } else if (name === 'li') {
-          const list = lists.at(-1);
-          newline(1);
-          if (list) list.n += 1;
-          out += `${'    '.repeat(Math.max(0, lists.length - 1))}${list?.ordered ? `${list.n}.` : '•'} `;
-        } else if (name === 'a') anchors.push({ href: attributes.href, start: out.length });
-        else if (name === 'img') {
-          const src = attributes.src;
-          if (isWebUrl(src)) out += ` ${pageLink(src, attributes.alt ? `image: ${attributes.alt}` : 'image')} `;
-        } else if (WRAP[name]) marks.push({ mark: WRAP[name], start: out.length });
+        opened.push(name);
+        ruleFor(render, name)?.open?.(render, attributes);
       },
-      ontext(text) {
-        if (skipDepth) return;
-        if (preDepth) {
-          out += escapeMrkdwn(text);
-          return;
-        }
-        // collapse whitespace as a browser would, also across text chunks, and none at the start of a line
-        const shown = text.replace(/\s+/g, ' ');
-        out += escapeMrkdwn(/(^|\n| )$/.test(out) ? shown.trimStart() : shown);
-      },
+      ontext: (text) => renderText(render, text),
       onclosetag(name) {
-        const at = open.lastIndexOf(name);
+        const at = opened.lastIndexOf(name);
         if (at === -1) return;
-        open.length = at;
-        if (SKIP.has(name)) {
-          skipDepth = Math.max(0, skipDepth - 1);
-          return;
-        }
-        if (skipDepth) return;
-        if (BLOCK.has(name)) newline(2);
-        else if (name === 'pre') {
-          out = `${out.replace(/\n*$/, '')}\n\`\`\``;
-          preDepth = Math.max(0, preDepth - 1);
-          newline(2);
-        } else if (name === 'ul' || name === 'ol') {
-          lists.pop();
-          newline(lists.length ? 1 : 2);
-        } else if (name === 'a') {
-          const anchor = anchors.pop();
-          if (anchor && isWebUrl(anchor.href)) {
-            // the label was escaped on the way in: build the link from its raw text again
-            const label = unescapeMrkdwn(out.slice(anchor.start)).trim();
-            out = out.slice(0, anchor.start) + pageLink(anchor.href, label);
-          }
-        } else if (WRAP[name]) {
-          const mark = marks.pop();
-          if (mark) out = wrapFrom(out, mark.start, mark.mark);
-        }
+        opened.length = at;
+        ruleFor(render, name)?.close?.(render);
       },
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
   parser.write(html);
   parser.end();
-  return tidy(out);
+  return tidy(render.out);
 }
 
 const DOT = String.raw`[.\u3002\uFF0E\uFF61]`; // what IDNA reads as a dot: "acme。example" is acme.example

@@ -73,6 +73,54 @@ describe('htmlToMrkdwn', () => {
   });
 });
 
+describe('htmlToMrkdwn, tag by tag', () => {
+  it.each([
+    // blocks: a blank line before and after
+    ['a<div>b</div>c', 'a\n\nb\n\nc'],
+    ['a<blockquote>q</blockquote>b', 'a\n\nq\n\nb'],
+    ['a<h1>T</h1><h6>t</h6>b', 'a\n\nT\n\nt\n\nb'],
+    ['a<table><tr>r1</tr><tr>r2</tr></table>b', 'a\n\nr1\n\nr2\n\nb'],
+    ['a<section>s</section>b', 'a\n\ns\n\nb'],
+    // skipped: nothing inside shows, however they nest
+    ['<p>a<script>x<style>y</style>z</script>b</p>', 'ab'],
+    ['<head><title>T</title></head><p>body</p>', 'body'],
+    ['<p>a<style>p{}</style></p><p>b</p>', 'a\n\nb'],
+    // line breaks
+    ['a<br>b<br/>c', 'a\nb\nc'],
+    ['<p>a</br>b</p>', 'a\nb'],
+    // preformatted: text as written, in a code block
+    ['<p>x</p><pre> a\n\n b\n\n</pre><p>y</p>', 'x\n\n```\n a\n\n b\n```\n\ny'],
+    ['<pre><b>x</b>  y</pre>', '```\n*x*  y\n```'],
+    // lists and items
+    ['<p>a</p><ul><li>x</li></ul><p>b</p>', 'a\n\n• x\n\nb'],
+    ['<ol><li>a</li><li>b<ol><li>c</li><li>d</li></ol></li><li>e</li></ol>', '1. a\n2. b\n    1. c\n    2. d\n3. e'],
+    ['<li>stray</li>', '• stray'],
+    // anchors and images: links only to http(s)
+    ['<a href="https://x.example/"><b>bold</b></a>', '<https://x.example/|*bold*> (x.example)'],
+    ['<a href="/relative">here</a>', 'here'],
+    ['<a>no href</a>', 'no href'],
+    ['<img src="https://x.example/i.png">', '<https://x.example/i.png|image> (x.example)'],
+    ['<img src="/i.png" alt="logo">', ''],
+    // marks: on one line only, spaces outside
+    [
+      '<b>b</b> <strong>s</strong> <i>i</i> <em>e</em> <s>s</s> <strike>k</strike> <del>d</del> <code>c</code>',
+      '*b* *s* _i_ _e_ ~s~ ~k~ ~d~ `c`',
+    ],
+    ['<b>two\nlines</b>', '*two lines*'],
+    ['<b><br></b>x', 'x'],
+    ['<b>  </b>x', 'x'],
+    ['<b><i>x</b></i>', '*_x_*'],
+    ['</b>stray<b>open', 'stray*open*'],
+    // names in any case; unknown tags are reduced to their text
+    ['<B>up</B> <P>per</P>', '*up*\n\nper'],
+    ['<span>s</span><u>u</u><td>t</td>', 'sut'],
+    // a tag named like an Object property is unknown too (it once printed "function Object() { [native code] }")
+    ['<p>a <constructor>b</constructor> c</p>', 'a b c'],
+  ])('%s', (html, mrkdwn) => {
+    expect(htmlToMrkdwn(html)).toBe(mrkdwn);
+  });
+});
+
 // The code points no customer text may bring into Slack (issue #12): direction controls (U+061C, U+200E–U+200F,
 // U+202A–U+202E, U+2066–U+2069) and characters that show nothing (U+00AD, U+034F, U+115F, U+1160, U+17B4, U+17B5,
 // U+180E, U+200B–U+200D, U+2060–U+2064 and the rest of U+2060–U+206F, U+3164, U+FEFF, U+FFA0, U+FFF9–U+FFFB,
