@@ -101,36 +101,71 @@ export function createRouter(rules: readonly RouteRule[], fallback: string | und
   };
 }
 
-async function matches(rule: RouteRule, facts: RouteFacts): Promise<boolean> {
-  const { match } = rule;
-  const c = facts.conversation;
-  const same = (a: string | null | undefined, values: readonly string[]) =>
-    a != null && values.some((v) => v.toLowerCase() === a.toLowerCase());
+type Match = RouteRule['match'];
+/** What a rule may ask for, by key. */
+type Wanted = { [K in keyof Match]-?: NonNullable<Match[K]> };
 
-  if (match.priority !== undefined && (c.priority === 'priority') !== match.priority) return false;
-  if (match.source && !same(c.source?.type, match.source)) return false;
-  if (match.tag && !(c.tags?.tags ?? []).some((t) => same(t.name, match.tag ?? []) || same(t.id, match.tag ?? []))) {
-    return false;
-  }
-  if (match.words) {
-    const text = `${c.source?.subject ?? ''} ${c.source?.body ?? ''}`.replace(/<[^>]*>/g, ' ').toLowerCase();
-    if (!match.words.some((w) => text.includes(w.toLowerCase()))) return false;
-  }
-  if (match.team) {
-    const id = c.team_assignee_id;
-    if (!id || !(same(id, match.team) || same(await facts.teamName(id), match.team))) return false;
-  }
-  if (match.admin) {
-    const id = c.admin_assignee_id;
-    if (!id || !(same(id, match.admin) || same(await facts.adminName(id), match.admin))) return false;
-  }
-  if (match.contact && !attributesMatch(facts.contact, match.contact)) return false;
-  if (match.company) {
+/** Whether one condition of a rule holds; `wanted` is what the rule asks for under that key. */
+type Condition<K extends keyof Wanted> = (wanted: Wanted[K], facts: RouteFacts) => boolean | Promise<boolean>;
+
+/**
+ * One condition per key a rule may have, checked in this order: the ones read off the conversation first, then
+ * those that may cost a request (names of teams and teammates, the contact's company), so a rule that already
+ * failed asks nothing.
+ */
+const CONDITIONS: { [K in keyof Wanted]: Condition<K> } = {
+  priority: (wanted, { conversation }) => (conversation.priority === 'priority') === wanted,
+  source: (wanted, { conversation }) => same(conversation.source?.type, wanted),
+  tag: (wanted, { conversation }) =>
+    (conversation.tags?.tags ?? []).some((t) => same(t.name, wanted) || same(t.id, wanted)),
+  words: (wanted, { conversation }) => {
+    const text = `${conversation.source?.subject ?? ''} ${conversation.source?.body ?? ''}`
+      .replace(/<[^>]*>/g, ' ')
+      .toLowerCase();
+    return wanted.some((w) => text.includes(w.toLowerCase()));
+  },
+  team: (wanted, facts) => assignedTo(facts.conversation.team_assignee_id, wanted, facts.teamName),
+  admin: (wanted, facts) => assignedTo(facts.conversation.admin_assignee_id, wanted, facts.adminName),
+  contact: (wanted, facts) => attributesMatch(facts.contact, wanted),
+  company: async (wanted, facts) => {
     const id = facts.contact?.companies?.data[0]?.id;
     const company = id ? await facts.company(id) : null;
-    if (!attributesMatch(company ?? undefined, match.company)) return false;
+    return attributesMatch(company ?? undefined, wanted);
+  },
+};
+
+const CONDITION_ORDER = Object.keys(CONDITIONS) as Array<keyof Wanted>;
+
+/** Whether every condition of the rule holds (a rule with none matches everything). */
+async function matches(rule: RouteRule, facts: RouteFacts): Promise<boolean> {
+  for (const key of CONDITION_ORDER) {
+    if (!(await holds(key, rule.match, facts))) return false;
   }
   return true;
+}
+
+/** A condition the rule does not have holds. */
+function holds<K extends keyof Wanted>(
+  key: K,
+  match: { [P in keyof Wanted]?: Wanted[P] | undefined },
+  facts: RouteFacts,
+): boolean | Promise<boolean> {
+  const wanted = match[key];
+  return wanted === undefined || CONDITIONS[key](wanted, facts);
+}
+
+/** Case-insensitively one of `values`; nothing (null or undefined) is none of them. */
+function same(actual: string | null | undefined, values: readonly string[]): boolean {
+  return actual != null && values.some((v) => v.toLowerCase() === actual.toLowerCase());
+}
+
+/** Assigned to one of `wanted`, by id or by name (the name is looked up only when the id is not one of them). */
+async function assignedTo(
+  id: string | null | undefined,
+  wanted: readonly string[],
+  nameOf: (id: string) => Promise<string | null>,
+): Promise<boolean> {
+  return !!id && (same(id, wanted) || same(await nameOf(id), wanted));
 }
 
 /** `plan: pro` looks at a field, then at custom_attributes; `custom_attributes.plan: pro` says which. */

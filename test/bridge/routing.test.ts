@@ -153,6 +153,78 @@ routes:
     });
   });
 
+  /** The facts, recording every look-up (names and companies cost a request when not cached). */
+  const recording = (c: Conversation, asked: string[]): RouteFacts => {
+    const f = facts(c);
+    return {
+      ...f,
+      adminName: (id) => {
+        asked.push(`admin ${id}`);
+        return f.adminName(id);
+      },
+      teamName: (id) => {
+        asked.push(`team ${id}`);
+        return f.teamName(id);
+      },
+      company: (id) => {
+        asked.push(`company ${id}`);
+        return f.company(id);
+      },
+    };
+  };
+
+  it('looks up names and companies only when every condition before them holds, in the order written here', async () => {
+    const asked: string[] = [];
+    const route = (match: string) =>
+      createRouter(
+        rules(`routes:\n  - match: ${match}\n    channel: C0MATCHED`),
+        'C0DEFAULT',
+      )(recording(conversation(), asked));
+    const all =
+      '{ priority: false, source: email, tag: vip, words: refund, team: billing, admin: alice, contact: { plan: enterprise }, company: { name: acme } }';
+    expect(await route(all)).toEqual({ channel: 'C0MATCHED', rule: 'routes[0]' });
+    expect(asked.splice(0)).toEqual(['team 55', 'admin 991', 'company co1']);
+    // a condition that fails stops there: the look-ups after it are not made, whatever order the file gives
+    for (const failing of ['priority: true', 'source: chat', 'tag: gold', 'words: casino']) {
+      expect(await route(`{ company: { name: acme }, admin: alice, team: billing, ${failing} }`)).toEqual({
+        channel: 'C0DEFAULT',
+      });
+      expect(asked.splice(0)).toEqual([]);
+    }
+    expect(await route('{ company: { name: acme }, admin: alice, team: support }')).toEqual({ channel: 'C0DEFAULT' });
+    expect(asked.splice(0)).toEqual(['team 55']);
+    expect(await route('{ company: { name: acme }, contact: { plan: enterprise }, admin: bob }')).toEqual({
+      channel: 'C0DEFAULT',
+    });
+    expect(asked.splice(0)).toEqual(['admin 991']);
+    expect(await route('{ company: { name: acme }, contact: { plan: free } }')).toEqual({ channel: 'C0DEFAULT' });
+    expect(asked.splice(0)).toEqual([]);
+    // an id matches without a look-up
+    expect(await route('{ team: "55", admin: "991" }')).toEqual({ channel: 'C0MATCHED', rule: 'routes[0]' });
+    expect(asked.splice(0)).toEqual([]);
+  });
+
+  it('a team or admin condition fails on a conversation assigned to none, without a look-up', async () => {
+    const asked: string[] = [];
+    const unassigned = conversation({ team_assignee_id: null, admin_assignee_id: '' } as Partial<Conversation>);
+    for (const match of ['{ team: billing }', '{ admin: alice }']) {
+      const route = createRouter(rules(`routes:\n  - match: ${match}\n    channel: C0MATCHED`), 'C0DEFAULT');
+      expect(await route(recording(unassigned, asked))).toEqual({ channel: 'C0DEFAULT' });
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('a company condition looks at the contact’s first company', async () => {
+    const route = createRouter(
+      rules('routes:\n  - match: { company: { name: acme } }\n    channel: C0MATCHED'),
+      'C0DEFAULT',
+    );
+    const others = { ...contact, companies: { data: [{ id: 'other' }, { id: 'co1' }] } } as Contact;
+    expect(await route({ ...facts(conversation()), contact: others })).toEqual({ channel: 'C0DEFAULT' });
+    const none = { ...contact, companies: { data: [] } } as unknown as Contact;
+    expect(await route({ ...facts(conversation()), contact: none })).toEqual({ channel: 'C0DEFAULT' });
+  });
+
   it('a contact or company condition fails when there is none', async () => {
     const route = createRouter(
       rules('routes:\n  - match: { company: { name: acme } }\n    channel: C0MATCHED'),

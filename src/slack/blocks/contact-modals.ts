@@ -157,35 +157,44 @@ function ticketForm(
   const blocks: KnownBlock[] = [];
   const fields: TicketField[] = [];
   const unfillable: string[] = [];
-  // the message's link goes last, and the text gives way so that the link is never the part cut off
-  const link = prefill.permalink ? `From Slack: ${prefill.permalink}` : '';
-  const room = 3000 - (link ? link.length + 2 : 0);
-  const description = [prefill.description ? truncate(prefill.description, room, '…') : '', link]
-    .filter(Boolean)
-    .join('\n\n');
+  const description = prefilledDescription(prefill.description, prefill.permalink);
   for (const attribute of creatableAttributes(type)) {
     const required = attribute.required_to_create === true;
-    const element = attributeElement(attribute, {
-      title: prefill.title,
-      description: description || undefined,
-    });
+    const element = attributeElement(attribute, { title: prefill.title, description });
     if (!element || blocks.length >= MAX_ATTRIBUTE_BLOCKS) {
       // no input, so nothing to put an error on: the form says so instead, and refuses to send such a ticket
-      if (required) unfillable.push(DEFAULT_LABELS.get(attribute.name) ?? attribute.name);
+      if (required) unfillable.push(attributeLabel(attribute.name));
       continue;
     }
-    blocks.push(
-      input(attributeBlockId(attribute.id), {
-        label: plain(DEFAULT_LABELS.get(attribute.name) ?? attribute.name, LIMITS.label),
-        // a checkbox left unticked is an answer (false), so it is never marked required
-        optional: !required || attribute.data_type === 'boolean',
-        ...(attribute.description ? { hint: plain(attribute.description, LIMITS.label) } : {}),
-        element,
-      }),
-    );
+    blocks.push(attributeInput(attribute, element, required));
     fields.push([attribute.id, attribute.name, attribute.data_type ?? 'string', required]);
   }
   return { blocks, fields, unfillable };
+}
+
+/**
+ * The description a ticket made from a Slack message starts with: the message's text, then its link. The link goes
+ * last, and the text gives way so that the link is never the part cut off. Undefined when there is neither.
+ */
+export function prefilledDescription(
+  description: string | undefined,
+  permalink: string | undefined,
+): string | undefined {
+  const link = permalink ? `From Slack: ${permalink}` : '';
+  const room = 3000 - (link ? link.length + 2 : 0);
+  return [description ? truncate(description, room, '…') : '', link].filter(Boolean).join('\n\n') || undefined;
+}
+
+const attributeLabel = (name: string): string => DEFAULT_LABELS.get(name) ?? name;
+
+function attributeInput(attribute: TicketTypeAttribute, element: InputBlock['element'], required: boolean): InputBlock {
+  return input(attributeBlockId(attribute.id), {
+    label: plain(attributeLabel(attribute.name), LIMITS.label),
+    // a checkbox left unticked is an answer (false), so it is never marked required
+    optional: !required || attribute.data_type === 'boolean',
+    ...(attribute.description ? { hint: plain(attribute.description, LIMITS.label) } : {}),
+    element,
+  });
 }
 
 function attributeElement(
@@ -209,25 +218,32 @@ function attributeElement(
     }
     case 'datetime':
       return { type: 'datetimepicker', action_id: VALUE };
-    default: {
-      const multiline =
-        attribute.name === '_default_description_' ||
-        (attribute.input_options as { multiline?: unknown } | undefined)?.multiline === true;
-      const initial =
-        attribute.name === '_default_title_'
-          ? prefill.title
-          : attribute.name === '_default_description_'
-            ? prefill.description
-            : undefined;
-      return {
-        type: 'plain_text_input',
-        action_id: VALUE,
-        multiline,
-        max_length: multiline ? 3000 : 255,
-        ...(initial ? { initial_value: truncate(initial, multiline ? 3000 : 255, '…') } : {}),
-      };
-    }
+    default:
+      return textElement(attribute, prefill);
   }
+}
+
+/** Text, on one line or several; the default title and description are prefilled from the message. */
+function textElement(
+  attribute: TicketTypeAttribute,
+  prefill: { title?: string | undefined; description?: string | undefined },
+): InputBlock['element'] {
+  const multiline =
+    attribute.name === '_default_description_' ||
+    (attribute.input_options as { multiline?: unknown } | undefined)?.multiline === true;
+  const initial =
+    attribute.name === '_default_title_'
+      ? prefill.title
+      : attribute.name === '_default_description_'
+        ? prefill.description
+        : undefined;
+  return {
+    type: 'plain_text_input',
+    action_id: VALUE,
+    multiline,
+    max_length: multiline ? 3000 : 255,
+    ...(initial ? { initial_value: truncate(initial, multiline ? 3000 : 255, '…') } : {}),
+  };
 }
 
 /** One input per attribute, each data type as the Slack input that fits it; required ones are not optional. */
@@ -264,34 +280,7 @@ export function ticketModal(
   type?: TicketType,
   problem?: { text: string; retryTypeId?: string | undefined },
 ): ModalForm {
-  const typeBlock = input(CONTACT_FIELD.ticketType, {
-    dispatch_action: true,
-    label: plain('Ticket type'),
-    element: externalSelect(
-      CONTACT_FIELD.ticketType,
-      0,
-      'Choose a type',
-      type ? option(type.name ?? type.id, type.id) : undefined,
-    ),
-  });
-  const blocks: KnownBlock[] = [contactBlock(contact), typeBlock];
-  if (context.source || context.permalink) {
-    const from =
-      context.permalink && SAFE_LINK.test(context.permalink)
-        ? `<${context.permalink}|a Slack message>`
-        : 'a Slack message';
-    const title = context.title ? `: ${escapeMrkdwn(truncate(context.title, 200, '…'))}` : '';
-    blocks.push(contextBlock(`From ${from}${title}`));
-  }
-  if (context.conversationId) {
-    blocks.push(contextBlock(`Linked to conversation ${escapeMrkdwn(context.conversationId)} in Intercom.`));
-  }
-  if (problem) {
-    const retry = problem.retryTypeId
-      ? button(TICKET_RETRY, 'Try again', { value: cut(problem.retryTypeId, 150) })
-      : undefined;
-    blocks.push(section(`⚠️ ${escapeMrkdwn(problem.text)}`, { blockId: 'ticket_type_problem', accessory: retry }));
-  }
+  const blocks: KnownBlock[] = [contactBlock(contact), ticketTypeBlock(type), ...ticketNotices(context, problem)];
   const form = type ? ticketForm(type, context) : undefined;
   if (form) {
     // the names come from Intercom: many, or long, would pass Slack's 3,000 characters (`contextBlock` cuts them)
@@ -312,6 +301,51 @@ export function ticketModal(
     'Create',
     blocks.slice(0, 100),
   );
+}
+
+function ticketTypeBlock(type: TicketType | undefined): InputBlock {
+  return input(CONTACT_FIELD.ticketType, {
+    dispatch_action: true,
+    label: plain('Ticket type'),
+    element: externalSelect(
+      CONTACT_FIELD.ticketType,
+      0,
+      'Choose a type',
+      type ? option(type.name ?? type.id, type.id) : undefined,
+    ),
+  });
+}
+
+/**
+ * What the ticket modal says above the fields, in this order: the Slack message it is made from, the conversation
+ * it links, and a problem with a Try again button.
+ */
+function ticketNotices(
+  context: ContactModalContext,
+  problem: { text: string; retryTypeId?: string | undefined } | undefined,
+): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  if (context.source || context.permalink) blocks.push(contextBlock(sourceLine(context)));
+  if (context.conversationId) {
+    blocks.push(contextBlock(`Linked to conversation ${escapeMrkdwn(context.conversationId)} in Intercom.`));
+  }
+  if (problem) {
+    const retry = problem.retryTypeId
+      ? button(TICKET_RETRY, 'Try again', { value: cut(problem.retryTypeId, 150) })
+      : undefined;
+    blocks.push(section(`⚠️ ${escapeMrkdwn(problem.text)}`, { blockId: 'ticket_type_problem', accessory: retry }));
+  }
+  return blocks;
+}
+
+/** "From a Slack message: its title", the message linked when Slack's link is safe inside `<…|…>`. */
+function sourceLine(context: ContactModalContext): string {
+  const from =
+    context.permalink && SAFE_LINK.test(context.permalink)
+      ? `<${context.permalink}|a Slack message>`
+      : 'a Slack message';
+  const title = context.title ? `: ${escapeMrkdwn(truncate(context.title, 200, '…'))}` : '';
+  return `From ${from}${title}`;
 }
 
 /** The Try again button shown when Intercom could not list the chosen type. */
@@ -356,51 +390,63 @@ export function ticketTypeOptions(query: string, types: readonly TicketType[]): 
 export function readAttributes(
   form: readonly TicketField[] | TicketType,
   values: ViewValues,
-): { attributes: Record<string, string | number | boolean>; errors: Record<string, string> } {
+): { attributes: Record<string, AttributeValue>; errors: Record<string, string> } {
   const fields = Array.isArray(form) ? form : ticketFields(form as TicketType).fields;
   // no prototype: an attribute named `__proto__` is kept as a value like any other
-  const attributes: Record<string, string | number | boolean> = Object.create(null);
+  const attributes: Record<string, AttributeValue> = Object.create(null);
   const errors: Record<string, string> = {};
   for (const [id, name, dataType, required] of fields) {
     const blockId = attributeBlockId(id);
-    const state = values[blockId]?.[VALUE];
-    let value: string | number | boolean | undefined;
-    switch (dataType) {
-      case 'integer':
-      case 'decimal': {
-        const text = typeof state?.value === 'string' ? state.value.trim() : undefined;
-        if (text) {
-          const n = Number(text);
-          if (!Number.isFinite(n) || (dataType === 'integer' && !Number.isInteger(n))) {
-            errors[blockId] = dataType === 'integer' ? 'Enter a whole number.' : 'Enter a number.';
-            continue;
-          }
-          value = n;
-        }
-        break;
-      }
-      // Slack sends an array of options and a string value; a request that does not is read as nothing picked
-      case 'boolean': {
-        const picked: unknown = state?.selected_options;
-        value = Array.isArray(picked) && picked.some((o: { value?: unknown } | null) => o?.value === 'true');
-        break;
-      }
-      case 'list': {
-        const picked: unknown = state?.selected_option?.value;
-        value = typeof picked === 'string' ? picked : undefined;
-        break;
-      }
-      case 'datetime':
-        value = typeof state?.selected_date_time === 'number' ? state.selected_date_time : undefined;
-        break;
-      default:
-        value = (typeof state?.value === 'string' ? state.value.trim() : '') || undefined;
-    }
-    if (value === undefined) {
-      if (required) errors[blockId] = 'Required for this ticket type.';
-      continue;
-    }
-    attributes[name] = value;
+    const read = readAttributeValue(dataType, values[blockId]?.[VALUE]);
+    if ('error' in read) errors[blockId] = read.error;
+    else if (read.value !== undefined) attributes[name] = read.value;
+    else if (required) errors[blockId] = 'Required for this ticket type.';
   }
   return { attributes, errors };
+}
+
+export type AttributeValue = string | number | boolean;
+
+/** What one input of a submitted ticket form holds: a value (undefined when left empty), or why it cannot be sent. */
+export type AttributeRead = { value: AttributeValue | undefined } | { error: string };
+
+/**
+ * Reads one input of a submitted ticket form by the attribute's Intercom data type (the input `attributeElement`
+ * made for it). Slack sends strings, arrays of options and numbers; a request that does not is read as nothing.
+ */
+export function readAttributeValue(dataType: string, state: ViewStateValue | undefined): AttributeRead {
+  switch (dataType) {
+    case 'integer':
+    case 'decimal':
+      return readNumber(state, dataType === 'integer');
+    case 'boolean':
+      return { value: readTicked(state) };
+    case 'list':
+      return { value: readPicked(state) };
+    case 'datetime':
+      return { value: typeof state?.selected_date_time === 'number' ? state.selected_date_time : undefined };
+    default:
+      return { value: (typeof state?.value === 'string' ? state.value.trim() : '') || undefined };
+  }
+}
+
+function readNumber(state: ViewStateValue | undefined, integer: boolean): AttributeRead {
+  const text = typeof state?.value === 'string' ? state.value.trim() : undefined;
+  if (!text) return { value: undefined };
+  const n = Number(text);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    return { error: integer ? 'Enter a whole number.' : 'Enter a number.' };
+  }
+  return { value: n };
+}
+
+/** A checkbox: ticked or not (an unticked box is an answer, false). */
+function readTicked(state: ViewStateValue | undefined): boolean {
+  const picked: unknown = state?.selected_options;
+  return Array.isArray(picked) && picked.some((o: { value?: unknown } | null) => o?.value === 'true');
+}
+
+function readPicked(state: ViewStateValue | undefined): string | undefined {
+  const picked: unknown = state?.selected_option?.value;
+  return typeof picked === 'string' ? picked : undefined;
 }

@@ -26,14 +26,7 @@ export function contactResults(
     context(`${page.total} contact${page.total === 1 ? '' : 's'} for “${escapeMrkdwn(query)}”`),
   ];
   for (const contact of page.contacts.slice(0, 10)) {
-    const name = contact.name ? `*${escapeMrkdwn(contact.name)}*` : '*Unnamed contact*';
-    const details = [
-      contact.email ? escapeMrkdwn(contact.email) : null,
-      contact.company ? escapeMrkdwn(contact.company) : null,
-      contact.role === 'lead' ? 'lead' : null,
-      contact.lastSeenAt ? `last seen ${slackDate(contact.lastSeenAt, '{date_short_pretty}')}` : 'never seen',
-    ].filter(Boolean);
-    blocks.push(section(`${name}\n${details.join(' · ')}`));
+    blocks.push(section(contactText(contact)));
     const value = contact.id;
     const elements = [
       button(`${RESULT_ACTIONS.contactNote}:${contact.id}`, 'Add note', { value }),
@@ -49,6 +42,18 @@ export function contactResults(
     blocks.push(actions([button(RESULT_ACTIONS.moreContacts, 'More results', { value: more })]));
   }
   return { text: `Contacts for “${escapeMrkdwn(query)}”`, blocks };
+}
+
+/** A contact as a result shows it: the name in bold, then what tells it apart (email, company, lead, last seen). */
+export function contactText(contact: ContactSummary): string {
+  const name = contact.name ? `*${escapeMrkdwn(contact.name)}*` : '*Unnamed contact*';
+  const details = [
+    contact.email ? escapeMrkdwn(contact.email) : null,
+    contact.company ? escapeMrkdwn(contact.company) : null,
+    contact.role === 'lead' ? 'lead' : null,
+    contact.lastSeenAt ? `last seen ${slackDate(contact.lastSeenAt, '{date_short_pretty}')}` : 'never seen',
+  ].filter(Boolean);
+  return `${name}\n${details.join(' · ')}`;
 }
 
 /** "Open in Intercom" for a contact or a conversation that has a link there; nothing for one without. */

@@ -5,7 +5,9 @@ import {
   contactOptions,
   creatableAttributes,
   parseContactOption,
+  prefilledDescription,
   readAttributes,
+  readAttributeValue,
   ticketFields,
   ticketModal,
   ticketTypeOptions,
@@ -92,6 +94,54 @@ describe('ticket form', () => {
       value: '9',
     });
     expect(ticketTypeOptions('zzz', [type]).options).toEqual([]);
+  });
+});
+
+describe('one submitted input, read by data type', () => {
+  it.each([
+    ['integer', { value: ' 42 ' }, { value: 42 }],
+    ['integer', { value: '4.5' }, { error: 'Enter a whole number.' }],
+    ['integer', { value: '1e400' }, { error: 'Enter a whole number.' }],
+    ['decimal', { value: '4.5' }, { value: 4.5 }],
+    ['decimal', { value: 'NaN' }, { error: 'Enter a number.' }],
+    ['decimal', { value: '   ' }, { value: undefined }],
+    ['decimal', { value: 12 }, { value: undefined }],
+    ['boolean', { selected_options: [{ value: 'true' }] }, { value: true }],
+    ['boolean', { selected_options: [] }, { value: false }],
+    ['boolean', { selected_options: [null, { value: true }] }, { value: false }],
+    ['boolean', { selected_options: 'true' }, { value: false }],
+    ['boolean', undefined, { value: false }],
+    ['list', { selected_option: { value: 'Pro' } }, { value: 'Pro' }],
+    ['list', { selected_option: { value: 3 } }, { value: undefined }],
+    ['list', { selected_option: null }, { value: undefined }],
+    ['datetime', { selected_date_time: 1_800_000_000 }, { value: 1_800_000_000 }],
+    ['datetime', { selected_date_time: '1800000000' }, { value: undefined }],
+    ['string', { value: '  Login loop ' }, { value: 'Login loop' }],
+    ['string', { value: '  ' }, { value: undefined }],
+    ['whatever', { value: 'x' }, { value: 'x' }],
+    ['toString', { value: 'x' }, { value: 'x' }],
+    ['string', null, { value: undefined }],
+  ])('%s %j → %j', (dataType, state, read) => {
+    expect(readAttributeValue(dataType, state as never)).toEqual(read);
+  });
+});
+
+describe('the description prefilled from a Slack message', () => {
+  const link = 'https://test.slack.com/archives/C1/p1800000500000100';
+
+  it('puts the link after the text, and is undefined when there is neither', () => {
+    expect(prefilledDescription('Login loop', link)).toBe(`Login loop\n\nFrom Slack: ${link}`);
+    expect(prefilledDescription('Login loop', undefined)).toBe('Login loop');
+    expect(prefilledDescription(undefined, link)).toBe(`From Slack: ${link}`);
+    expect(prefilledDescription('', '')).toBeUndefined();
+    expect(prefilledDescription(undefined, undefined)).toBeUndefined();
+  });
+
+  it('cuts the text, never the link, to keep within 3,000 characters', () => {
+    const long = prefilledDescription('x'.repeat(3500), link) ?? '';
+    expect(long.length).toBeLessThanOrEqual(3000);
+    expect(long.endsWith(`…\n\nFrom Slack: ${link}`)).toBe(true);
+    expect(prefilledDescription('x'.repeat(3500), undefined)?.length).toBeLessThanOrEqual(3000);
   });
 });
 

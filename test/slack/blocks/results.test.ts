@@ -4,6 +4,7 @@ import {
   articleResults,
   cardPreview,
   contactResults,
+  contactText,
   notice,
   sharedArticle,
 } from '../../../src/slack/blocks/results.ts';
@@ -40,6 +41,24 @@ describe('contact results', () => {
     const more = result.blocks.at(-1) as { elements: Array<{ action_id: string; value: string }> };
     expect(more.elements[0]?.action_id).toBe('contacts_more');
     expect(JSON.parse(more.elements[0]?.value ?? '')).toEqual({ q: 'q'.repeat(200), after: 'cursor-2' });
+  });
+});
+
+describe('a contact as a result shows it', () => {
+  it('names it in bold and lists what is known, escaped, in order', () => {
+    expect(
+      contactText(
+        contact('1', {
+          name: 'Dana <!here>',
+          email: 'dana@acme.test',
+          company: 'Acme <Inc>',
+          lastSeenAt: 1_800_000_000,
+        }),
+      ),
+    ).toBe(
+      '*Dana &lt;!here&gt;*\ndana@acme.test · Acme &lt;Inc&gt; · last seen <!date^1800000000^{date_short_pretty}|2027-01-15 08:00 UTC>',
+    );
+    expect(contactText(contact('2', { role: 'lead' }))).toBe('*Unnamed contact*\nlead · never seen');
   });
 });
 
