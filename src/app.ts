@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, SocketModeReceiver } from '@slack/bolt';
+import { Cards } from './bridge/cards.ts';
 import { CatchUp } from './bridge/catch-up.ts';
 import { ContactActions } from './bridge/contact-actions.ts';
 import { ConversationSync } from './bridge/conversation-sync.ts';
@@ -11,8 +12,9 @@ import { createJobHandler, syncJob } from './bridge/jobs.ts';
 import { Lookup } from './bridge/lookup.ts';
 import type { SlackWorkspace } from './bridge/ports.ts';
 import { createRouter, loadRoutes, type RouteRule } from './bridge/routing.ts';
+import { ThreadEvents } from './bridge/thread-events.ts';
 import { Triage } from './bridge/triage.ts';
-import { InboxWorker } from './bridge/worker.ts';
+import { type Enqueue, InboxWorker } from './bridge/worker.ts';
 import type { Config } from './config.ts';
 import { healthRoutes, Readiness } from './http/health.ts';
 import { intercomWebhookRoute } from './http/intercom-webhooks.ts';
@@ -21,18 +23,18 @@ import { IntercomClient } from './intercom/client.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
-import { handleSlackErrors } from './slack/errors.ts';
-import { registerCommandListeners } from './slack/listeners/commands.ts';
+import { handleSlackErrors } from './slack/error-handler.ts';
+import { type ListenerDeps, registerListeners } from './slack/listeners/index.ts';
 import { AfterAck } from './slack/listeners/scheduling.ts';
-import { registerTriageListeners } from './slack/listeners/triage.ts';
 import { ModalState } from './slack/modal-state.ts';
+import { slackTextToHtml } from './slack/mrkdwn.ts';
 import { SlackHttpReceiver } from './slack/receiver.ts';
 import { requestGuard } from './slack/request-guard.ts';
 import { ResponseUrls } from './slack/response-urls.ts';
 import { WebApiSlackPort } from './slack/slack-port.ts';
-import { SlackWebApi } from './slack/web-api.ts';
+import { listenerRetryPolicy, SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
-import type { NewDelivery, Store } from './store/store.ts';
+import type { Store } from './store/store.ts';
 
 export interface RunningBridge {
   readonly port: number;
@@ -63,6 +65,51 @@ export async function startBridge(
   logger: Logger,
   overrides: BridgeOverrides = {},
 ): Promise<RunningBridge> {
+  const core = buildCore(config, logger, overrides);
+  const edge = buildSlackApp(config, logger, core);
+  const { server, port, reconnect } = await listen(config, logger, core, edge);
+  const background = startBackground(config, logger, core);
+  logger.info(
+    {
+      port,
+      host: config.http.host,
+      slack: edge.socket ? 'socket-mode' : 'http',
+      intercomApi: core.intercom.http.origin,
+    },
+    'bridge listening',
+  );
+  const { intercom, store, worker, catchUp, metrics, readiness } = core;
+  return {
+    port,
+    intercom,
+    slack: edge.slack,
+    store,
+    worker,
+    catchUp,
+    metrics,
+    readiness,
+    // the order matters: stop taking requests, finish what people asked for, then the background, then the pools
+    async stop() {
+      background.stop();
+      reconnect.stop();
+      await edge.slack.stop();
+      if (edge.socket) await new Promise((resolve) => server.close(resolve));
+      await edge.afterAck.drain(); // what people asked for before the stop reaches Intercom
+      await catchUp.stop();
+      await worker.stop();
+      await intercom.close();
+      await core.slackWeb.close();
+      await edge.responseUrls.close();
+      await store.close();
+      logger.info('bridge stopped');
+    },
+  };
+}
+
+type Core = ReturnType<typeof buildCore>;
+
+/** What the product is made of, before any of it listens or runs: clients, store, use cases, worker. */
+function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
   const routes = overrides.routes ?? (config.routesFile ? loadRoutes(config.routesFile) : []);
   const store = openStore(config.databaseUrl);
   const metrics = new Metrics(store);
@@ -75,21 +122,12 @@ export async function startBridge(
     logger: logger.child({ component: 'intercom' }),
     onAttempt: (attempt) => metrics.intercomAttempt(attempt),
   });
-
   const slackWeb = new SlackWebApi(config.slack.botToken, { apiUrl: config.slack.apiUrl });
   const slackPort = new WebApiSlackPort(slackWeb, logger.child({ component: 'slack' }), (method, status) =>
     metrics.slackCalls.inc({ method, status }),
   );
   const directory = new Directory(intercom);
-  // who the bot token belongs to: asked on first need, kept once Slack answers, asked again after a failure
-  let ours: Promise<SlackWorkspace> | undefined;
-  const workspace = () => {
-    ours ??= slackPort.workspace().catch((error: unknown) => {
-      ours = undefined;
-      throw error;
-    });
-    return ours;
-  };
+  const workspace = rememberWorkspace(slackPort);
   const identity = new Identity({
     slack: slackPort,
     directory,
@@ -97,19 +135,17 @@ export async function startBridge(
     overrides: config.triage.adminOverrides,
     readAccess: config.triage.readAccess,
   });
+  const route = createRouter(routes, config.slack.channel);
   const sync = new ConversationSync({
     intercom,
     slack: slackPort,
     store,
     directory,
-    route: createRouter(routes, config.slack.channel),
+    route,
     logger: logger.child({ component: 'sync' }),
   });
-  const enqueue = async (job: NewDelivery) => {
-    const fresh = await store.enqueue(job);
-    worker.wake();
-    return fresh;
-  };
+  // the worker stores a job and wakes itself (it is made below: it runs what triage queues)
+  const enqueue: Enqueue = (job) => worker.enqueue(job);
   const triage = new Triage({
     intercom,
     identity,
@@ -129,35 +165,69 @@ export async function startBridge(
       metrics.processing.observe({ topic: delivery.topic }, ms / 1000);
     },
   });
+  const intervalMs = config.intercom.pollIntervalSeconds * 1000;
   const catchUp = new CatchUp({
     intercom,
     store,
     logger: logger.child({ component: 'catch-up' }),
-    intervalMs: config.intercom.pollIntervalSeconds * 1000,
-    onQueued: () => worker.wake(),
+    intervalMs,
+    enqueue,
   });
-
   const readiness = new Readiness({
     store: () => store.inboxStats(Date.now()),
     slack: () => slackPort.authTest(),
     intercom: () => intercom.admins.me(),
     logger: logger.child({ component: 'readiness' }),
   });
-  // Bolt given a token checks it with auth.test at once and, if Slack refuses, leaves that promise rejected with
-  // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
-  // asks again on the next request until Slack accepts it.
+  return {
+    store,
+    metrics,
+    intercom,
+    slackWeb,
+    slackPort,
+    directory,
+    workspace,
+    identity,
+    sync,
+    enqueue,
+    triage,
+    worker,
+    catchUp,
+    readiness,
+  };
+}
+
+/** Who the bot token belongs to: asked on first need, kept once Slack answers, asked again after a failure. */
+function rememberWorkspace(slackPort: WebApiSlackPort): () => Promise<SlackWorkspace> {
+  let ours: Promise<SlackWorkspace> | undefined;
+  return () => {
+    ours ??= slackPort.workspace().catch((error: unknown) => {
+      ours = undefined;
+      throw error;
+    });
+    return ours;
+  };
+}
+
+type Edge = ReturnType<typeof buildSlackApp>;
+
+/** The Bolt app: its receiver (HTTP, or Socket Mode), the error handler, the request guard and the listeners. */
+function buildSlackApp(config: Config, logger: Logger, core: Core) {
   // served beside Slack's endpoint: by SlackHttpReceiver over HTTP, by a plain server in Socket Mode
   const customRoutes = [
     intercomWebhookRoute({
       clientSecret: config.intercom.clientSecret,
-      store,
+      inbox: core.worker, // stores each notification as an arrival (bursts) and wakes itself
       logger,
-      onAccepted: () => worker.arrived(),
-      onOutcome: (outcome) => metrics.webhooks.inc({ outcome }),
+      onOutcome: (outcome) => core.metrics.webhooks.inc({ outcome }),
     }),
-    ...healthRoutes(readiness, metrics),
+    ...healthRoutes(core.readiness, core.metrics),
   ];
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // listeners answer a person who is waiting: two quick retries, not the sdk's 30 minutes (the inbox retries the rest)
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: listenerRetryPolicy,
+  };
   // Socket Mode: Slack's requests come over a WebSocket, and a plain server of ours keeps serving Intercom's
   // webhooks, health and metrics on HOST:PORT
   const socket = config.slack.appToken
@@ -170,8 +240,11 @@ export async function startBridge(
   const slack = new App({
     // no conversation store: nothing here uses it, and Bolt's default one builds an Error for every request
     convoStore: false,
+    // Bolt given a token checks it with auth.test at once and, if Slack refuses, leaves that promise rejected with
+    // nobody listening, which ends the process. Authorizing ourselves keeps a bad token a readiness failure, and
+    // asks again on the next request until Slack accepts it.
     authorize: async () => {
-      const { botId, botUserId } = await workspace();
+      const { botId, botUserId } = await core.workspace();
       return { botToken: config.slack.botToken, botId, botUserId };
     },
     logger: toBoltLogger(logger),
@@ -182,27 +255,48 @@ export async function startBridge(
       new SlackHttpReceiver({ signingSecret: config.slack.signingSecret ?? '', routes: customRoutes, logger }),
   });
   handleSlackErrors(slack, {
-    slack: slackPort,
+    slack: core.slackPort,
     logger: logger.child({ component: 'slack-errors' }),
     // over Socket Mode a second ack() only logs a warning, so there is no telling whether a request was answered
     answer: !socket,
   });
-
   const responseUrls = new ResponseUrls(config.slack.apiUrl);
-  const modalState = new ModalState(config.slack.botToken);
   // before any listener: only our workspace's and app's requests, naming only Slack's response URLs, once each
   slack.use(
     requestGuard({
-      workspace,
+      workspace: core.workspace,
       responseUrls,
-      firstSeen: (key, at) => store.firstSeen(key, at),
+      firstSeen: (key, at) => core.store.firstSeen(key, at),
       logger: logger.child({ component: 'slack-guard' }),
     }),
   );
-
   const afterAck = new AfterAck(logger.child({ component: 'slack-listeners' }));
+  registerListeners(slack, listenerDeps(config, logger, core, { afterAck, responseUrls }));
+  return { slack, socket, customRoutes, responseUrls, afterAck };
+}
+
+/** The bridge/ use cases and Slack-side helpers the listeners translate requests into. */
+function listenerDeps(
+  config: Config,
+  logger: Logger,
+  core: Core,
+  edge: { afterAck: AfterAck; responseUrls: ResponseUrls },
+): ListenerDeps {
+  const { store, enqueue, identity, directory, intercom, slackPort } = core;
   const lookup = new Lookup(intercom, directory);
-  registerCommandListeners(slack, {
+  const cards = new Cards({ store, enqueue, identity, slack: slackPort, logger: logger.child({ component: 'cards' }) });
+  const listenerLogger = logger.child({ component: 'slack-listeners' });
+  return {
+    triage: core.triage,
+    cards,
+    threadEvents: new ThreadEvents({
+      cards,
+      enqueue,
+      threadMessages: config.triage.threadMessages,
+      reactions: config.triage.reactions,
+      toHtml: slackTextToHtml,
+      logger: listenerLogger,
+    }),
     lookup,
     actions: new ContactActions({
       intercom,
@@ -213,39 +307,29 @@ export async function startBridge(
     }),
     identity,
     directory,
-    cardData: (conversationId) => sync.cardData(conversationId),
+    cardData: (conversationId) => core.sync.cardData(conversationId),
     slack: slackPort,
-    store,
-    enqueue,
-    afterAck,
-    responseUrls,
-    modalState,
-    logger: logger.child({ component: 'commands' }),
-  });
-  registerTriageListeners(slack, {
-    triage,
-    identity,
-    directory,
-    slack: slackPort,
-    store,
-    enqueue,
-    threadMessages: config.triage.threadMessages,
-    reactions: config.triage.reactions,
-    afterAck,
-    modalState,
-    logger: logger.child({ component: 'slack-listeners' }),
-  });
+    ...edge,
+    modalState: new ModalState(config.slack.botToken),
+    logger: listenerLogger,
+  };
+}
 
-  // Socket Mode: a refused app token (or Slack out of reach) leaves the bridge up, serving webhooks and saying why
-  // through /readyz, and trying again every 30 s, as a bad bot token does over HTTP
+/**
+ * Opens the listener: Bolt's HTTP receiver, or in Socket Mode a plain server for the webhook and health routes and
+ * the WebSocket to Slack. A refused app token (or Slack out of reach) leaves the bridge up, serving webhooks and
+ * saying why through /readyz, and trying again every 30 s, as a bad bot token does over HTTP.
+ */
+async function listen(config: Config, logger: Logger, core: Core, edge: Edge) {
+  const { slack, socket, customRoutes } = edge;
   let reconnect: NodeJS.Timeout | undefined;
   const connectSocket = () => {
-    readiness.socketState({ ok: null });
+    core.readiness.socketState({ ok: null });
     slack.start().then(
-      () => readiness.socketState({ ok: true }),
+      () => core.readiness.socketState({ ok: true }),
       (error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
-        readiness.socketState({ ok: false, error: reason });
+        core.readiness.socketState({ ok: false, error: reason });
         logger.error(
           { err: error },
           'could not open the Socket Mode connection to Slack (SLACK_APP_TOKEN?): retrying in 30 s',
@@ -265,12 +349,17 @@ export async function startBridge(
     server = (await slack.start({ port: config.http.port, host: config.http.host })) as Server;
   }
   const { port } = server.address() as AddressInfo;
-  worker.start();
-  catchUp.start();
-  void readiness.checkCredentials();
+  return { server, port, reconnect: { stop: () => clearTimeout(reconnect) } };
+}
+
+/** The work that runs on its own: the worker, catch-up polling, readiness checks, pruning, the directory warm-up. */
+function startBackground(config: Config, logger: Logger, core: Core) {
+  core.worker.start();
+  core.catchUp.start();
+  void core.readiness.checkCredentials();
   // finished deliveries are kept two days (a redelivery within that is still a duplicate), then forgotten
   const prune = () =>
-    store
+    core.store
       .prune(Date.now() - 48 * 3600_000)
       .then((n) => n > 0 && logger.info({ deliveries: n }, 'forgot finished deliveries older than two days'))
       .catch((error: unknown) => logger.warn({ err: error }, 'could not prune the inbox'));
@@ -278,44 +367,12 @@ export async function startBridge(
   const pruning = setInterval(prune, 3600_000);
   pruning.unref();
   // the first modal after start-up should find teammates and tags already loaded
-  directory.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not preload teammates and tags'));
+  core.directory.warm().catch((error: unknown) => logger.warn({ err: error }, 'could not preload teammates and tags'));
   if (!config.intercom.clientSecret) {
     logger.warn(
       { everySeconds: config.intercom.pollIntervalSeconds },
       'no INTERCOM_CLIENT_SECRET: webhooks are refused and conversations arrive by polling only',
     );
   }
-  logger.info(
-    {
-      port,
-      host: config.http.host,
-      slack: socket ? 'socket-mode' : 'http',
-      intercomApi: intercom.http.origin,
-    },
-    'bridge listening',
-  );
-
-  return {
-    port,
-    intercom,
-    slack,
-    store,
-    worker,
-    catchUp,
-    metrics,
-    readiness,
-    async stop() {
-      clearInterval(pruning);
-      clearTimeout(reconnect);
-      await slack.stop();
-      if (socket) await new Promise((resolve) => server.close(resolve));
-      await afterAck.drain(); // what people asked for before the stop reaches Intercom
-      await catchUp.stop();
-      await worker.stop();
-      await intercom.close();
-      await slackWeb.close();
-      await store.close();
-      logger.info('bridge stopped');
-    },
-  };
+  return { stop: () => clearInterval(pruning) };
 }

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { webApi } from '@slack/bolt';
+import { pino } from 'pino';
 import { parse } from 'yaml';
 import { loadRoutes, RoutesError } from './bridge/routing.ts';
 import { type Config, ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
 import { IntercomClient } from './intercom/client.ts';
 import { scrubText } from './logger.ts';
+import { SlackPlatformError } from './slack/errors.ts';
+import { WebApiSlackPort } from './slack/slack-port.ts';
+import { SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
 
 // `npm run doctor`: checks what the bridge needs before it can work — the environment, Slack's token, scopes and
-// channels, Intercom's token and region, the webhook secret, the store — and prints a checklist with fixes.
+// channels, Intercom's token and region, the webhook secret, the store — and prints a checklist with fixes. It asks
+// Slack and Intercom through the clients the bridge runs on (SlackWebApi, WebApiSlackPort, IntercomClient), so what
+// it checks is what the bridge will see: the scopes from the same header, the same errors, no retries.
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -35,6 +40,23 @@ export interface DoctorOptions {
   intercomUrl?: string;
 }
 
+/** The channels cards may go to (the default and every route's), checking the routes file on the way. */
+function routeChannels(config: Config, checks: DoctorCheck[]): string[] {
+  const channels = config.slack.channel ? [config.slack.channel] : [];
+  if (!config.routesFile) return channels;
+  try {
+    const routes = loadRoutes(config.routesFile);
+    checks.push({ status: 'ok', what: `routes file: ${routes.length} rules` });
+    return [...new Set([...channels, ...routes.flatMap((r) => ('channel' in r && r.channel ? [r.channel] : []))])];
+  } catch (error) {
+    if (!(error instanceof RoutesError)) throw error;
+    for (const problem of error.problems) {
+      checks.push({ status: 'fail', what: `routes file: ${problem}`, fix: 'see docs/routing.md' });
+    }
+    return channels;
+  }
+}
+
 export async function runDoctor(env: NodeJS.ProcessEnv, options: DoctorOptions = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   let config: Config;
@@ -48,20 +70,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, options: DoctorOptions =
     }
     return checks;
   }
-  let channels = config.slack.channel ? [config.slack.channel] : [];
-  if (config.routesFile) {
-    try {
-      const routes = loadRoutes(config.routesFile);
-      channels = [
-        ...new Set([...channels, ...routes.flatMap((r) => ('channel' in r && r.channel ? [r.channel] : []))]),
-      ];
-      checks.push({ status: 'ok', what: `routes file: ${routes.length} rules` });
-    } catch (error) {
-      if (!(error instanceof RoutesError)) throw error;
-      for (const problem of error.problems)
-        checks.push({ status: 'fail', what: `routes file: ${problem}`, fix: 'see docs/routing.md' });
-    }
-  }
+  const channels = routeChannels(config, checks);
   checks.push(...(await slackChecks(config, channels, options.scopes ?? manifestScopes())));
   if (config.slack.appToken) checks.push(await socketModeCheck(config, config.slack.appToken));
   checks.push(...(await intercomChecks(config, options.intercomUrl)));
@@ -77,15 +86,10 @@ export async function runDoctor(env: NodeJS.ProcessEnv, options: DoctorOptions =
 
 /** Socket Mode: the app-level token must be able to open a connection (connections:write), as Bolt will. */
 async function socketModeCheck(config: Config, appToken: string): Promise<DoctorCheck> {
-  const client = new webApi.WebClient(appToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    logLevel: webApi.LogLevel.ERROR,
-    logger: silentLogger,
-  });
+  const web = new SlackWebApi(appToken, { apiUrl: config.slack.apiUrl });
   try {
     // hands out a one-time WebSocket URL; not connecting to it leaves nothing behind
-    await client.apps.connections.open();
+    await web.write('apps.connections.open', {});
     return { status: 'ok', what: 'Slack: app-level token works (Socket Mode can connect)' };
   } catch (error) {
     return {
@@ -93,6 +97,8 @@ async function socketModeCheck(config: Config, appToken: string): Promise<Doctor
       what: `Slack: the app-level token cannot open a Socket Mode connection (${slackError(error)})`,
       fix: 'Basic Information → App-Level Tokens: generate one with the connections:write scope, put it (xapp-…) in SLACK_APP_TOKEN, and turn on Socket Mode; or unset SLACK_APP_TOKEN to receive Slack over HTTP',
     };
+  } finally {
+    await web.close();
   }
 }
 
@@ -121,45 +127,52 @@ export function regionCheck(
 }
 
 async function slackChecks(config: Config, channels: string[], wanted: string[]): Promise<DoctorCheck[]> {
-  const client = new webApi.WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 0 },
-    logLevel: webApi.LogLevel.ERROR,
-    logger: silentLogger,
-  });
-  const checks: DoctorCheck[] = [];
-  let granted: string[];
+  const web = new SlackWebApi(config.slack.botToken, { apiUrl: config.slack.apiUrl });
   try {
-    const auth = await client.auth.test();
-    granted = (auth.response_metadata?.scopes ?? []).map(String);
-    checks.push({ status: 'ok', what: `Slack: bot token works (workspace ${auth.team}, bot user ${auth.user_id})` });
-  } catch (error) {
-    return [
-      {
-        status: 'fail',
-        what: `Slack: the bot token was refused (${slackError(error)})`,
-        fix: 'copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions into SLACK_BOT_TOKEN',
-      },
-    ];
-  }
-  const missing = wanted.filter((scope) => !granted.includes(scope));
-  checks.push(
-    missing.length === 0
-      ? { status: 'ok', what: `Slack: all ${wanted.length} scopes granted` }
-      : {
+    let auth: Awaited<ReturnType<WebApiSlackPort['authTest']>>;
+    try {
+      auth = await new WebApiSlackPort(web, pino({ level: 'silent' })).authTest();
+    } catch (error) {
+      return [
+        {
           status: 'fail',
-          what: `Slack: scopes missing: ${missing.join(', ')}`,
-          fix: 'add them under OAuth & Permissions (or update the app from manifest.yml), then reinstall the app',
+          what: `Slack: the bot token was refused (${slackError(error)})`,
+          fix: 'copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions into SLACK_BOT_TOKEN',
         },
-  );
-  for (const channel of channels) checks.push(await channelCheck(client, channel));
-  return checks;
+      ];
+    }
+    const checks: DoctorCheck[] = [
+      { status: 'ok', what: `Slack: bot token works (workspace ${auth.team}, bot user ${auth.botUserId})` },
+    ];
+    const missing = wanted.filter((scope) => !auth.scopes.includes(scope));
+    checks.push(
+      missing.length === 0
+        ? { status: 'ok', what: `Slack: all ${wanted.length} scopes granted` }
+        : {
+            status: 'fail',
+            what: `Slack: scopes missing: ${missing.join(', ')}`,
+            fix: 'add them under OAuth & Permissions (or update the app from manifest.yml), then reinstall the app',
+          },
+    );
+    for (const channel of channels) checks.push(await channelCheck(web, channel));
+    return checks;
+  } finally {
+    await web.close();
+  }
 }
 
-async function channelCheck(client: InstanceType<typeof webApi.WebClient>, channel: string): Promise<DoctorCheck> {
+/** What the doctor reads of conversations.info's channel. */
+interface ChannelInfo {
+  name?: string;
+  is_archived?: boolean;
+  is_member?: boolean;
+  is_private?: boolean;
+}
+
+async function channelCheck(web: SlackWebApi, channel: string): Promise<DoctorCheck> {
   try {
-    const info = await client.conversations.info({ channel });
-    const c = info.channel;
+    const info = await web.read('conversations.info', { channel });
+    const c = info.channel as ChannelInfo | undefined;
     const name = c?.name ? `#${c.name}` : channel;
     if (c?.is_archived)
       return { status: 'fail', what: `Slack: ${name} is archived`, fix: 'unarchive it, or route elsewhere' };
@@ -267,20 +280,11 @@ export function formatChecklist(checks: readonly DoctorCheck[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Slack's error code (invalid_auth, channel_not_found …), or what went wrong when Slack did not answer. */
 function slackError(error: unknown): string {
-  const data = (error as { data?: { error?: string } }).data;
-  return data?.error ?? (error instanceof Error ? error.message : String(error));
+  if (error instanceof SlackPlatformError) return error.error;
+  return error instanceof Error ? error.message : String(error);
 }
-
-const silentLogger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  setLevel() {},
-  getLevel: () => webApi.LogLevel.ERROR,
-  setName() {},
-};
 
 if (import.meta.main) {
   loadDotEnv();

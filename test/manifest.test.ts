@@ -6,8 +6,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { registerCommandListeners } from '../src/slack/listeners/commands.ts';
-import { registerTriageListeners } from '../src/slack/listeners/triage.ts';
+import { registerListeners } from '../src/slack/listeners/index.ts';
 import { SHARED_DIR, sharedAvailable } from './support/shared.ts';
 
 // manifest.yml is what operators paste into Slack: it must be valid, and declare exactly what the code uses —
@@ -41,8 +40,7 @@ function registered() {
     options() {},
   } as unknown as App;
   const deps = {} as never;
-  registerCommandListeners(recorder, deps);
-  registerTriageListeners(recorder, deps);
+  registerListeners(recorder, deps);
   return seen;
 }
 

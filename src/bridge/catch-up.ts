@@ -1,21 +1,22 @@
 import type { IntercomClient } from '../intercom/client.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
+import { catchUpJob } from './jobs.ts';
+import type { Enqueue } from './worker.ts';
 
-/** The topic of the deliveries catch-up puts in the inbox: "sync this conversation". */
-export const CATCH_UP_TOPIC = 'bridge.catch_up';
 const CURSOR_KEY = 'catch_up.updated_since';
 
 export interface CatchUpOptions {
   intercom: IntercomClient;
-  store: Store;
+  /** Where the cursor is kept (the newest update seen). */
+  store: Pick<Store, 'getValue' | 'setValue'>;
+  /** Queues a job (the worker's `enqueue`, which wakes the worker). */
+  enqueue: Enqueue;
   logger: Logger;
   /** How often to look (ms). */
   intervalMs: number;
   /** The first run ever looks back this far (ms); later runs continue from where the last one stopped. */
   firstLookbackMs?: number;
-  /** Called after deliveries were queued (wakes the worker). */
-  onQueued: () => void;
   now?: () => number;
 }
 
@@ -58,7 +59,7 @@ export class CatchUp {
   }
 
   async #pass(): Promise<number> {
-    const { intercom, store, logger } = this.#o;
+    const { intercom, store, enqueue, logger } = this.#o;
     const stored = await store.getValue(CURSOR_KEY);
     const since = stored ? Number(stored) : Math.floor((this.#o.now() - this.#o.firstLookbackMs) / 1000);
     let newest = since;
@@ -69,29 +70,12 @@ export class CatchUp {
     )) {
       const updatedAt = conversation.updated_at ?? since;
       newest = Math.max(newest, updatedAt);
-      const fresh = await store.enqueue({
-        // one sync per conversation and version: a repeat of the same update is a duplicate
-        id: `catch-up:${conversation.id}:${updatedAt}`,
-        topic: CATCH_UP_TOPIC,
-        conversationId: conversation.id,
-        createdAt: updatedAt,
-        payload: JSON.stringify({
-          type: 'notification_event',
-          id: `catch-up:${conversation.id}:${updatedAt}`,
-          topic: CATCH_UP_TOPIC,
-          created_at: updatedAt,
-          data: { item: { type: 'conversation', id: conversation.id } },
-        }),
-        receivedAt: this.#o.now(),
-      });
-      if (fresh) queued += 1;
+      // one sync per conversation and version: a repeat of the same update is a duplicate
+      if (await enqueue(catchUpJob(conversation.id, updatedAt, this.#o.now()))) queued += 1;
     }
     // a little overlap: updates in the same second as the newest one are not missed (repeats are duplicates)
     await store.setValue(CURSOR_KEY, String(Math.max(since, newest - 2)));
-    if (queued > 0) {
-      logger.info({ queued, since }, 'catch-up queued conversations updated since the last look');
-      this.#o.onQueued();
-    }
+    if (queued > 0) logger.info({ queued, since }, 'catch-up queued conversations updated since the last look');
     return queued;
   }
 }

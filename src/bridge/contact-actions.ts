@@ -5,7 +5,7 @@ import { intercomConversationUrl } from './conversation-sync.ts';
 import type { Directory } from './directory.ts';
 import type { Identity, Teammate } from './identity.ts';
 import type { Lookup } from './lookup.ts';
-import { explainIntercomError } from './triage.ts';
+import { explainIntercomError } from './messages.ts';
 
 /** The contact a modal names: picked in the search select (an id), or typed after the command (an email). */
 export type ContactRef = { id: string } | { email: string };
@@ -97,13 +97,7 @@ export class ContactActions {
     work: (teammate: Teammate) => Promise<ActionResult>,
   ): Promise<ActionResult> {
     const { logger } = this.#d;
-    let who: Awaited<ReturnType<Identity['teammate']>>;
-    try {
-      who = await this.#d.identity.teammate(slackUserId);
-    } catch (error) {
-      logger.warn({ err: error, slackUserId }, 'could not find who asked');
-      return { ok: false, message: 'The bridge could not check who you are in Intercom; try again in a moment.' };
-    }
+    const who = await this.#d.identity.actor(slackUserId, action, logger);
     if ('refusal' in who) return { ok: false, message: who.refusal };
     try {
       const result = await work(who.teammate);

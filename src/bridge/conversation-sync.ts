@@ -1,35 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { IntercomClient } from '../intercom/client.ts';
-import { IntercomApiError } from '../intercom/errors.ts';
 import { type Contact, type Conversation, type ConversationPart, conversationParts } from '../intercom/schemas.ts';
 import type { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
-import type { Store } from '../store/store.ts';
+import type { Card, Store } from '../store/store.ts';
 import type { Directory } from './directory.ts';
-import { fromIntercomError, MessageGone } from './failures.ts';
+import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
+import { CONVERSATION_TOPICS } from './jobs.ts';
 import type { CardData, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
 
-/** The webhook topics that drive cards and threads. Everything else is acknowledged and ignored. */
-export const CONVERSATION_TOPICS = new Set([
-  'conversation.user.created',
-  'conversation.admin.single.created',
-  'conversation.user.replied',
-  'conversation.admin.replied',
-  'conversation.operator.replied',
-  'conversation.admin.noted',
-  'conversation.admin.assigned',
-  'conversation.admin.open.assigned',
-  'conversation.admin.closed',
-  'conversation.admin.opened',
-  'conversation.admin.snoozed',
-  'conversation.admin.unsnoozed',
-  'conversation_part.tag.created',
-  'conversation.priority.updated',
-  'conversation.rating.added',
-  'conversation.deleted',
-]);
+// The webhook topics that drive cards and threads are job kinds: listed in jobs.ts, the job table, with the others.
 
 /** The conversation a notification is about, if any (conversation topics carry it, part topics may). */
 export function conversationIdOf(notification: Notification): string | null {
@@ -40,9 +22,6 @@ export function conversationIdOf(notification: Notification): string | null {
   if (item.type === 'conversation' && item.id !== undefined) return String(item.id);
   return null;
 }
-
-/** A queued "bring this conversation up to date", e.g. after a teammate changed it from Slack. */
-export const SYNC_TOPIC = 'bridge.sync';
 
 export type Router = (facts: RouteFacts) => Promise<RouteDecision>;
 
@@ -89,12 +68,12 @@ export class ConversationSync {
     cause?: Notification,
     options: { channel?: string | undefined } = {},
   ): Promise<void> {
-    const { store, slack, logger } = this.#d;
+    const { store, logger } = this.#d;
     let conversation: Conversation;
     try {
       conversation = await this.#d.intercom.conversations.get(conversationId);
     } catch (error) {
-      if (error instanceof IntercomApiError && error.status === 404) return this.#deleted(conversationId);
+      if (outcomeOf(error) === 'gone') return this.#deleted(conversationId);
       throw fromIntercomError(error);
     }
     const contact = await this.#contact(conversation);
@@ -105,20 +84,7 @@ export class ConversationSync {
     let card = await store.getCard(conversationId);
     const shown = await store.shownParts(conversationId);
     if (!card) {
-      const { directory } = this.#d;
-      const decision: RouteDecision = options.channel
-        ? { channel: options.channel, rule: 'posted from Slack' }
-        : await this.#d
-            .route({
-              conversation,
-              contact,
-              adminName: (id) => directory.adminName(id),
-              teamName: (id) => directory.teamName(id),
-              company: (id) => directory.company(id),
-            })
-            .catch((error: unknown) => {
-              throw fromIntercomError(error);
-            });
+      const decision = await this.#route(conversation, contact, options.channel);
       if ('drop' in decision) {
         logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
         return;
@@ -131,18 +97,7 @@ export class ConversationSync {
       // tags already on the conversation are on the card; only ones applied from now on get a line
       for (const key of tagKeys(conversation)) await this.#mark(conversationId, key, shown);
     }
-    if (card.fingerprint !== fingerprint) {
-      try {
-        await slack.updateCard(card.channel, card.ts, data);
-      } catch (error) {
-        if (!(error instanceof MessageGone)) throw error;
-        const { ts } = await slack.postCard(card.channel, data);
-        logger.warn({ conversationId, channel: card.channel }, 'card was deleted in Slack: posted it again');
-        card = { ...card, ts };
-      }
-      card = { ...card, fingerprint };
-      await store.saveCard(card);
-    }
+    if (card.fingerprint !== fingerprint) card = await this.#updateCard(conversationId, card, data, fingerprint);
 
     for (const part of parts) {
       if (shown.has(part.id)) continue;
@@ -150,6 +105,44 @@ export class ConversationSync {
     }
     await this.#tagLines(conversation, shown, card);
     if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
+  }
+
+  /** Where a conversation without a card goes: the channel it was asked for in from Slack, else the routing rules'. */
+  async #route(
+    conversation: Conversation,
+    contact: Contact | undefined,
+    channel: string | undefined,
+  ): Promise<RouteDecision> {
+    if (channel) return { channel, rule: 'posted from Slack' };
+    const { directory } = this.#d;
+    return this.#d
+      .route({
+        conversation,
+        contact,
+        adminName: (id) => directory.adminName(id),
+        teamName: (id) => directory.teamName(id),
+        company: (id) => directory.company(id),
+      })
+      .catch((error: unknown) => {
+        throw fromIntercomError(error);
+      });
+  }
+
+  /** Makes the card show `data` (posting it again if it was deleted in Slack) and records what it shows. */
+  async #updateCard(conversationId: string, card: Card, data: CardData, fingerprint: string): Promise<Card> {
+    const { slack, store, logger } = this.#d;
+    let updated = card;
+    try {
+      await slack.updateCard(card.channel, card.ts, data);
+    } catch (error) {
+      if (!(error instanceof MessageGone)) throw error;
+      const { ts } = await slack.postCard(card.channel, data);
+      logger.warn({ conversationId, channel: card.channel }, 'card was deleted in Slack: posted it again');
+      updated = { ...card, ts };
+    }
+    updated = { ...updated, fingerprint };
+    await store.saveCard(updated);
+    return updated;
   }
 
   /**
@@ -276,16 +269,13 @@ export class ConversationSync {
       return await this.#d.intercom.contacts.get(id);
     } catch (error) {
       // a merged or deleted contact still leaves the conversation worth showing
-      if (error instanceof IntercomApiError && error.status === 404) return undefined;
+      if (outcomeOf(error) === 'gone') return undefined;
       throw fromIntercomError(error);
     }
   }
 
   async #cardData(conversation: Conversation, contact: Contact | undefined): Promise<CardData> {
     const { directory } = this.#d;
-    const source = conversation.source;
-    const author = source?.author;
-    const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
     try {
       const [admin, team, company, workspaceId] = await Promise.all([
         directory.adminName(conversation.admin_assignee_id),
@@ -293,25 +283,7 @@ export class ConversationSync {
         directory.companyName(contact?.companies?.data[0]?.id).catch(() => null),
         directory.workspaceId().catch(() => ''),
       ]);
-      const state = conversation.state === 'closed' || conversation.state === 'snoozed' ? conversation.state : 'open';
-      return {
-        conversationId: conversation.id,
-        subject: source?.subject ?? null,
-        bodyHtml: source?.body ?? null,
-        attachments: (source?.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null })),
-        contact: {
-          name: contact?.name ?? (fromContact ? (author?.name ?? null) : null),
-          email: contact?.email ?? (fromContact ? (author?.email ?? null) : null),
-          company,
-        },
-        state,
-        snoozedUntil: conversation.snoozed_until ?? null,
-        assignee: { admin, team },
-        priority: conversation.priority === 'priority',
-        tags: (conversation.tags?.tags ?? []).map((t) => t.name ?? '').filter(Boolean),
-        createdAt: conversation.created_at ?? 0,
-        intercomUrl: workspaceId ? intercomConversationUrl(workspaceId, conversation.id) : null,
-      };
+      return cardDataOf(conversation, contact, { admin, team, company, workspaceId });
     } catch (error) {
       throw fromIntercomError(error);
     }
@@ -334,6 +306,43 @@ export class ConversationSync {
     if (kind === 'snooze') return { ...base, until: conversation.snoozed_until ?? null };
     return base;
   }
+}
+
+/** What a conversation's card shows, given the names the directory found (null for one it could not). */
+export function cardDataOf(
+  conversation: Conversation,
+  contact: Contact | undefined,
+  names: { admin: string | null; team: string | null; company: string | null; workspaceId: string },
+): CardData {
+  const source = conversation.source;
+  const state = conversation.state === 'closed' || conversation.state === 'snoozed' ? conversation.state : 'open';
+  return {
+    conversationId: conversation.id,
+    subject: source?.subject ?? null,
+    bodyHtml: source?.body ?? null,
+    attachments: (source?.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null })),
+    contact: { ...shownContact(conversation, contact), company: names.company },
+    state,
+    snoozedUntil: conversation.snoozed_until ?? null,
+    assignee: { admin: names.admin, team: names.team },
+    priority: conversation.priority === 'priority',
+    tags: (conversation.tags?.tags ?? []).map((t) => t.name ?? '').filter(Boolean),
+    createdAt: conversation.created_at ?? 0,
+    intercomUrl: names.workspaceId ? intercomConversationUrl(names.workspaceId, conversation.id) : null,
+  };
+}
+
+/** The contact's name and email; for a contact that is gone, the first message's author's (unless a teammate's). */
+function shownContact(
+  conversation: Conversation,
+  contact: Contact | undefined,
+): { name: string | null; email: string | null } {
+  const author = conversation.source?.author;
+  const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
+  return {
+    name: contact?.name ?? (fromContact ? (author?.name ?? null) : null),
+    email: contact?.email ?? (fromContact ? (author?.email ?? null) : null),
+  };
 }
 
 /** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */

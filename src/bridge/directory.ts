@@ -1,6 +1,6 @@
 import type { IntercomClient } from '../intercom/client.ts';
-import { IntercomApiError } from '../intercom/errors.ts';
 import type { Admin, Company, Tag, Team, TicketType } from '../intercom/schemas.ts';
+import { outcomeOf } from './failures.ts';
 
 /**
  * A whole list from Intercom (admins, teams, tags), held in memory and reloaded when stale, or when something
@@ -132,7 +132,7 @@ export class Directory {
     try {
       company = await this.#intercom.companies.get(id);
     } catch (error) {
-      if (!(error instanceof IntercomApiError && error.status === 404)) throw error;
+      if (outcomeOf(error) !== 'gone') throw error;
       company = null;
     }
     this.#companies.set(id, { at: this.#now(), company });

@@ -1,4 +1,6 @@
+import type { Logger } from '../logger.ts';
 import type { Directory } from './directory.ts';
+import { COULD_NOT_CHECK_WHO } from './messages.ts';
 import type { SlackPort, SlackUser, SlackWorkspace } from './ports.ts';
 
 /** The Intercom teammate a Slack user acts as. */
@@ -27,6 +29,9 @@ export interface IdentityOptions {
   now?: () => number;
 }
 
+/** Why the bridge will not act for someone; `lookupFailed` when it could not find out (worth asking again later). */
+export type Refusal = { refusal: string; lookupFailed?: unknown };
+
 export type ReadAccess = 'teammates' | 'workspace';
 
 /** What the person asked the bridge for: to change something in Intercom, or to see its data. */
@@ -49,6 +54,22 @@ export class Identity {
 
   constructor(options: IdentityOptions) {
     this.#o = { overrides: new Map(), readAccess: 'teammates', ttlMs: 10 * 60_000, now: Date.now, ...options };
+  }
+
+  /**
+   * Who acts for `slackUserId`, as every use case that changes Intercom for a person asks it: the teammate, or
+   * why not — including not being able to find out (Slack or Intercom out of reach). Refusals are logged here.
+   */
+  async actor(slackUserId: string, action: string, logger: Logger): Promise<{ teammate: Teammate } | Refusal> {
+    let who: WhoResult;
+    try {
+      who = await this.teammate(slackUserId);
+    } catch (error) {
+      logger.warn({ err: error, slackUserId, action }, 'could not find who asked');
+      return { refusal: COULD_NOT_CHECK_WHO, lookupFailed: error };
+    }
+    if ('refusal' in who) logger.info({ slackUserId, action }, 'refused: no Intercom teammate for this Slack user');
+    return who;
   }
 
   async teammate(slackUserId: string, purpose: Purpose = 'act'): Promise<WhoResult> {

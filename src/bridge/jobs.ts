@@ -1,68 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { IntercomClient } from '../intercom/client.ts';
-import { IntercomRateLimitedError, IntercomRequestError } from '../intercom/errors.ts';
 import { conversationParts } from '../intercom/schemas.ts';
-import { parseNotification } from '../intercom/webhooks.ts';
+import { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Delivery, NewDelivery, Store } from '../store/store.ts';
-import { CATCH_UP_TOPIC } from './catch-up.ts';
-import { type ConversationSync, SYNC_TOPIC } from './conversation-sync.ts';
-import { PermanentFailure, RetryLater } from './failures.ts';
+import type { ConversationSync } from './conversation-sync.ts';
+import { outcomeOf, PermanentFailure, RetryLater } from './failures.ts';
 import type { Identity } from './identity.ts';
+import { explainIntercomError } from './messages.ts';
 import type { SlackPort } from './ports.ts';
-import { explainIntercomError, type Triage } from './triage.ts';
+import type { Triage } from './triage.ts';
 
-// Besides Intercom's webhooks, the inbox carries work that must run in a conversation's queue, one at a time
-// with its syncs: a sync after a change made from Slack, a thread message to turn into a note, a reaction.
-// Keyed by what makes them unique, so Slack's retries of an event are duplicates the store drops.
-
-export const THREAD_NOTE_TOPIC = 'slack.thread_note';
-export const REACTION_TOPIC = 'slack.reaction';
-
-const ThreadNote = z.object({
-  channel: z.string(),
-  ts: z.string(),
-  threadTs: z.string(),
-  user: z.string(),
-  bodyHtml: z.string(),
-});
-export type ThreadNote = z.infer<typeof ThreadNote>;
-
-const Reaction = z.object({
-  channel: z.string(),
-  ts: z.string(),
-  user: z.string(),
-  action: z.enum(['assign_to_me', 'close']),
-});
-export type Reaction = z.infer<typeof Reaction>;
-
-function job(id: string, topic: string, conversationId: string, payload: unknown, now: number): NewDelivery {
-  return {
-    id,
-    topic,
-    conversationId,
-    createdAt: Math.floor(now / 1000),
-    payload: JSON.stringify(payload),
-    receivedAt: now,
-  };
-}
-
-const SyncRequest = z.object({ channel: z.string().optional() });
-
-/** A sync of the conversation; with `channel`, a conversation without a card gets one there. */
-export function syncJob(conversationId: string, options: { channel?: string } = {}, now = Date.now()): NewDelivery {
-  return job(`sync:${conversationId}:${randomUUID()}`, SYNC_TOPIC, conversationId, options, now);
-}
-
-/** One per Slack message: a retried event, or the same message seen twice, is a duplicate. */
-export function threadNoteJob(conversationId: string, note: ThreadNote, now = Date.now()): NewDelivery {
-  return job(`slack-message:${note.channel}:${note.ts}`, THREAD_NOTE_TOPIC, conversationId, note, now);
-}
-
-export function reactionJob(conversationId: string, eventId: string, reaction: Reaction, now = Date.now()) {
-  return job(`slack-event:${eventId}`, REACTION_TOPIC, conversationId, reaction, now);
-}
+// The job table: every kind of job the inbox carries, by the topic stored with it (graphile-worker's TaskList):
+// the schema of its payload, what runs it, and next to it the builder that makes one to enqueue
+// (`worker.enqueue(syncJob(id))`). Intercom's webhooks are kinds too, one per topic the bridge takes in. Jobs of
+// one conversation run in its queue, one at a time, in order; each builder keys its job by what makes it unique,
+// so a repeat (Slack retrying an event, catch-up seeing the same update) is a duplicate the store drops.
+// A topic nobody registered here is parked, never guessed at. Topics and ids are stored: never rename one, or
+// what an earlier version left in the inbox no longer runs.
 
 export interface JobDeps {
   sync: ConversationSync;
@@ -74,38 +30,163 @@ export interface JobDeps {
   logger: Logger;
 }
 
-/** What the worker runs for each delivery, by topic. */
+/** One kind of job: what its stored payload must be, and what runs it. */
+export interface JobKind<P = unknown> {
+  /** Checked before `run`: a stored payload that does not match is parked (retrying cannot fix it). */
+  readonly payload: z.ZodType<P>;
+  /** Runs one job; throws RetryLater or PermanentFailure (anything else is retried too: see worker.ts). */
+  run(deps: JobDeps, payload: P, delivery: Delivery): Promise<void>;
+}
+
+// ── bridge.sync: bring a conversation up to date, e.g. after a teammate changed it from Slack ──
+
+export const SYNC_TOPIC = 'bridge.sync';
+const SyncRequest = z.object({ channel: z.string().optional() });
+
+/** A sync of the conversation; with `channel`, a conversation without a card gets one there. */
+export function syncJob(conversationId: string, options: { channel?: string } = {}, now = Date.now()): NewDelivery {
+  return job(`sync:${conversationId}:${randomUUID()}`, SYNC_TOPIC, conversationId, options, now);
+}
+
+// ── bridge.catch_up: sync a conversation that catch-up found updated (catch-up.ts) ──
+
+export const CATCH_UP_TOPIC = 'bridge.catch_up';
+// nothing in it is read (the sync reads Intercom); versions before the job table stored an envelope there
+const CatchUpRequest = z.object({});
+
+/**
+ * One per conversation and version (`updatedAt`, Intercom's seconds): the same update seen again is a duplicate.
+ * Dated by the update, so it takes its place among the conversation's webhooks.
+ */
+export function catchUpJob(conversationId: string, updatedAt: number, now = Date.now()): NewDelivery {
+  return job(`catch-up:${conversationId}:${updatedAt}`, CATCH_UP_TOPIC, conversationId, {}, now, updatedAt);
+}
+
+// ── slack.thread_note: a message in a card's thread, to add as an internal note ──
+
+export const THREAD_NOTE_TOPIC = 'slack.thread_note';
+const ThreadNote = z.object({
+  channel: z.string(),
+  ts: z.string(),
+  threadTs: z.string(),
+  user: z.string(),
+  bodyHtml: z.string(),
+});
+export type ThreadNote = z.infer<typeof ThreadNote>;
+
+/** One per Slack message: a retried event, or the same message seen twice, is a duplicate. */
+export function threadNoteJob(conversationId: string, note: ThreadNote, now = Date.now()): NewDelivery {
+  return job(`slack-message:${note.channel}:${note.ts}`, THREAD_NOTE_TOPIC, conversationId, note, now);
+}
+
+// ── slack.reaction: an emoji on a card that assigns or closes ──
+
+export const REACTION_TOPIC = 'slack.reaction';
+const Reaction = z.object({
+  channel: z.string(),
+  ts: z.string(),
+  user: z.string(),
+  action: z.enum(['assign_to_me', 'close']),
+});
+export type Reaction = z.infer<typeof Reaction>;
+
+/** One per Slack event: Slack's retries of it are duplicates. */
+export function reactionJob(
+  conversationId: string,
+  eventId: string,
+  reaction: Reaction,
+  now = Date.now(),
+): NewDelivery {
+  return job(`slack-event:${eventId}`, REACTION_TOPIC, conversationId, reaction, now);
+}
+
+// ── Intercom's webhooks: the payload is the notification as it came in (http/intercom-webhooks.ts stores it) ──
+
+/** The webhook topics that drive cards and threads. Everything else is acknowledged and ignored (not stored). */
+export const CONVERSATION_TOPICS = new Set([
+  'conversation.user.created',
+  'conversation.admin.single.created',
+  'conversation.user.replied',
+  'conversation.admin.replied',
+  'conversation.operator.replied',
+  'conversation.admin.noted',
+  'conversation.admin.assigned',
+  'conversation.admin.open.assigned',
+  'conversation.admin.closed',
+  'conversation.admin.opened',
+  'conversation.admin.snoozed',
+  'conversation.admin.unsnoozed',
+  'conversation_part.tag.created',
+  'conversation.priority.updated',
+  'conversation.rating.added',
+  'conversation.deleted',
+]);
+
+const webhook: JobKind<Notification> = {
+  payload: Notification,
+  run: (deps, notification) => deps.sync.handle(notification),
+};
+
+/** Every kind of job, by topic. A Map: a stored topic such as `constructor` must not find anything. */
+export const JOBS: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
+  [SYNC_TOPIC, inConversation(SyncRequest, (deps, id, request) => deps.sync.sync(id, undefined, request))],
+  [CATCH_UP_TOPIC, inConversation(CatchUpRequest, (deps, id) => deps.sync.sync(id))],
+  [THREAD_NOTE_TOPIC, inConversation(ThreadNote, addThreadNote)],
+  [REACTION_TOPIC, inConversation(Reaction, react)],
+  ...[...CONVERSATION_TOPICS].map((topic): [string, JobKind] => [topic, webhook]),
+]);
+
+/**
+ * What the worker runs for each delivery: the kind its topic names, given the payload its schema read. A topic
+ * nobody registered (a kind from a newer version, an Intercom topic the bridge does not take) is parked, and
+ * the worker logs it with the topic.
+ */
 export function createJobHandler(deps: JobDeps): (delivery: Delivery) => Promise<void> {
   return async (delivery) => {
-    const conversationId = delivery.conversationId;
-    switch (delivery.topic) {
-      case CATCH_UP_TOPIC:
-        if (conversationId) await deps.sync.sync(conversationId);
-        return;
-      case SYNC_TOPIC:
-        if (conversationId) await deps.sync.sync(conversationId, undefined, parseJob(SyncRequest, delivery));
-        return;
-      case THREAD_NOTE_TOPIC:
-        if (conversationId) await addThreadNote(deps, conversationId, parseJob(ThreadNote, delivery));
-        return;
-      case REACTION_TOPIC:
-        if (conversationId) await react(deps, conversationId, parseJob(Reaction, delivery));
-        return;
-      default: {
-        const parsed = parseNotification(delivery.payload);
-        if (!parsed.ok) {
-          throw new PermanentFailure(`stored payload is not a notification: ${parsed.problems.join('; ')}`);
-        }
-        await deps.sync.handle(parsed.notification);
-      }
-    }
+    const kind = JOBS.get(delivery.topic);
+    if (!kind) throw new PermanentFailure(`no job kind "${delivery.topic}": nothing runs it (see bridge/jobs.ts)`);
+    await kind.run(deps, readPayload(kind, delivery), delivery);
   };
 }
 
-function parseJob<T>(schema: z.ZodType<T>, delivery: Delivery): T {
-  const result = schema.safeParse(JSON.parse(delivery.payload));
-  if (!result.success) throw new PermanentFailure(`stored ${delivery.topic} job is malformed`);
-  return result.data;
+/** A kind done on its delivery's conversation; a delivery without one has nothing to do. */
+function inConversation<P>(
+  payload: z.ZodType<P>,
+  run: (deps: JobDeps, conversationId: string, payload: P) => Promise<void>,
+): JobKind<P> {
+  return {
+    payload,
+    run: async (deps, parsed, { conversationId }) => {
+      if (conversationId) await run(deps, conversationId, parsed);
+    },
+  };
+}
+
+/** The stored payload, read with its kind's schema; problems name the fields, never their values. */
+function readPayload<P>(kind: JobKind<P>, delivery: Delivery): P {
+  let json: unknown;
+  try {
+    json = JSON.parse(delivery.payload);
+  } catch {
+    throw new PermanentFailure(`stored ${delivery.topic} job is malformed: not JSON`);
+  }
+  const result = kind.payload.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`,
+  );
+  throw new PermanentFailure(`stored ${delivery.topic} job is malformed: ${problems.join('; ')}`);
+}
+
+function job(
+  id: string,
+  topic: string,
+  conversationId: string,
+  payload: unknown,
+  now: number,
+  createdAt = Math.floor(now / 1000),
+): NewDelivery {
+  return { id, topic, conversationId, createdAt, payload: JSON.stringify(payload), receivedAt: now };
 }
 
 /**
@@ -116,9 +197,9 @@ async function addThreadNote(deps: JobDeps, conversationId: string, note: Thread
   const { slack, logger } = deps;
   const tell = (text: string) =>
     slack.tellUser({ channel: note.channel, user: note.user, threadTs: note.threadTs }, text);
-  const who = await deps.identity.teammate(note.user).catch((error: unknown) => {
-    throw new RetryLater('could not look up the Slack user', { cause: error });
-  });
+  const who = await deps.identity.actor(note.user, 'note', logger);
+  // a job can wait: not knowing who wrote is asked again later, rather than told
+  if ('lookupFailed' in who) throw new RetryLater('could not look up the Slack user', { cause: who.lookupFailed });
   if ('refusal' in who) {
     await tell(`This message was not added to Intercom as a note. ${who.refusal}`);
     return;
@@ -129,7 +210,8 @@ async function addThreadNote(deps: JobDeps, conversationId: string, note: Thread
     conversation = await deps.intercom.conversations.note(conversationId, { adminId, body: note.bodyHtml });
   } catch (error) {
     // safe to try again only when Intercom surely did not take the note; never risk a second one
-    if (error instanceof IntercomRateLimitedError || (error instanceof IntercomRequestError && !error.maybeSent)) {
+    const outcome = outcomeOf(error);
+    if (outcome === 'rate-limited' || outcome === 'not-done') {
       throw new RetryLater('Intercom did not take the note yet', { cause: error });
     }
     logger.warn({ err: error, conversationId }, 'thread message not added as a note');

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { equalJitterBackoffMs } from '../intercom/retry.ts';
 import type { Logger } from '../logger.ts';
-import type { Delivery, Store } from '../store/store.ts';
+import type { Delivery, NewDelivery, Store } from '../store/store.ts';
 import { PermanentFailure, RetryLater } from './failures.ts';
+
+/**
+ * Puts a job in the inbox (build it with a builder in jobs.ts) and has the worker look at once; false when the
+ * inbox already had it (a duplicate). `InboxWorker.enqueue` is one.
+ */
+export type Enqueue = (job: NewDelivery) => Promise<boolean>;
 
 export interface WorkerOptions {
   store: Store;
@@ -45,7 +52,7 @@ export class InboxWorker {
   #burstSince = 0;
   #burstUntil = 0;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #wakeSleep: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
     this.#o = {
@@ -67,9 +74,20 @@ export class InboxWorker {
     this.#loop = this.#run();
   }
 
-  /** Something was enqueued: look now rather than at the next poll. */
-  wake(): void {
-    this.#wake?.();
+  /**
+   * Stores a job in the inbox and looks at once rather than at the next poll; false when the inbox already had it
+   * (a duplicate). `arrival`: it came from outside (a webhook), and counts toward a burst (see `arrived`).
+   */
+  async enqueue(job: NewDelivery, options: { arrival?: boolean } = {}): Promise<boolean> {
+    const fresh = await this.#o.store.enqueue(job);
+    if (fresh && options.arrival) this.arrived();
+    else this.#wake();
+    return fresh;
+  }
+
+  /** Look now rather than at the next poll. */
+  #wake(): void {
+    this.#wakeSleep?.();
   }
 
   /** A delivery came in from outside (a webhook): wakes the worker and tells it whether a burst is on. */
@@ -85,7 +103,7 @@ export class InboxWorker {
       if (now >= this.#burstUntil) this.#burstSince = now;
       this.#burstUntil = now + windowMs;
     }
-    this.wake();
+    this.#wake();
   }
 
   /** How many deliveries may run now: fewer during a burst of arrivals. */
@@ -102,7 +120,7 @@ export class InboxWorker {
   /** Stops claiming and waits for the deliveries in flight to finish. */
   async stop(): Promise<void> {
     this.#running = false;
-    this.wake();
+    this.#wake();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
   }
@@ -131,7 +149,7 @@ export class InboxWorker {
           )
           .finally(() => {
             this.#inFlight.delete(task);
-            this.wake();
+            this.#wake();
           });
         this.#inFlight.add(task);
       }
@@ -149,7 +167,7 @@ export class InboxWorker {
         clearTimeout(timer);
         resolve();
       }
-      this.#wake = done;
+      this.#wakeSleep = done;
     });
   }
 
@@ -185,9 +203,11 @@ export class InboxWorker {
     }
   }
 
-  /** 1 s, 2 s, 4 s … capped at 10 minutes, with jitter so a burst of failures does not retry in lockstep. */
+  /**
+   * 1 s, 2 s, 4 s … capped at 10 minutes, with jitter so a burst of failures does not retry in lockstep: the
+   * Intercom client's formula (one function, intercom/retry.ts) with the inbox's own base and cap.
+   */
   #backoff(attempts: number): number {
-    const base = Math.min(600_000, 1_000 * 2 ** Math.max(0, attempts - 1));
-    return base / 2 + (this.#o.random() * base) / 2;
+    return equalJitterBackoffMs(attempts - 1, 1_000, 600_000, this.#o.random);
   }
 }

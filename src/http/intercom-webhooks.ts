@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONVERSATION_TOPICS, conversationIdOf } from '../bridge/conversation-sync.ts';
-import { parseIncomingNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
+import { conversationIdOf } from '../bridge/conversation-sync.ts';
+import { CONVERSATION_TOPICS } from '../bridge/jobs.ts';
+import type { InboxWorker } from '../bridge/worker.ts';
+import { type IncomingNotification, parseIncomingNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
-import type { Store } from '../store/store.ts';
 import { BodyAborted, readBody, refuse } from './read-body.ts';
 
 export const WEBHOOK_PATH = '/intercom/webhooks';
@@ -25,10 +26,12 @@ export type WebhookOutcome =
 export interface WebhookRouteOptions {
   /** The Intercom app's client secret; without it webhooks are refused with 503. */
   clientSecret: string | undefined;
-  store: Store;
+  /**
+   * Where accepted notifications go: the worker, whose `enqueue` stores each one (as an arrival, which counts toward
+   * a burst) and wakes itself.
+   */
+  inbox: Pick<InboxWorker, 'enqueue'>;
   logger: Logger;
-  /** Called after a new delivery is stored (wakes the worker). */
-  onAccepted: () => void;
   /** Told how each request ended (accepted, duplicate, ignored, ping, or why it was refused), e.g. to count them. */
   onOutcome?: (outcome: WebhookOutcome) => void;
   /** Bodies above this are refused with 413 (Bolt's own limit for Slack is 4 MB). */
@@ -50,7 +53,7 @@ export interface WebhookRouteOptions {
  * close the connection (`refuse`): a sender cannot make the server read what it keeps sending.
  */
 export function intercomWebhookRoute(options: WebhookRouteOptions) {
-  const { clientSecret, store, logger, onAccepted } = options;
+  const { clientSecret, inbox, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
   const maxAgeSeconds = options.maxAgeSeconds ?? 24 * 3600;
   const maxAheadSeconds = options.maxAheadSeconds ?? 5 * 60;
@@ -60,82 +63,61 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method === 'HEAD') return reply(res, 200);
-    if (!clientSecret) {
-      log.warn('webhook refused: INTERCOM_CLIENT_SECRET is not set');
-      counted('unconfigured');
-      return refuse(req, res, 503, { error: 'webhooks are not configured on this bridge' });
-    }
-    const header = req.headers['x-hub-signature'];
-    const signature = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
-    if (signature === undefined) {
-      log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no X-Hub-Signature header');
-      counted('bad_signature');
-      return refuse(req, res, 401, { error: 'invalid signature' });
-    }
+    const signature = signatureOf(req);
+    if (!clientSecret || signature === undefined) return refuseFromHeaders(req, res, clientSecret);
     const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') return tooLarge(req, res);
-    if (!Buffer.isBuffer(body)) {
-      // read-body.ts's shared budget for unverified bodies is spent: others are being read right now
-      log.warn('webhook refused: too many large bodies being read at once');
-      counted('busy');
-      return refuse(req, res, 503, { error: 'busy, try again' }, { 'retry-after': '1' });
+    if (!Buffer.isBuffer(body)) return refuseUnread(req, res, body);
+    const verdict = judgeWebhook(body, signature, clientSecret, now() / 1000, { maxAgeSeconds, maxAheadSeconds });
+    if (verdict.outcome !== 'store') {
+      const { level, fields, msg } = verdict.log;
+      const remote = verdict.outcome === 'bad_signature' ? { remote: req.socket.remoteAddress } : {};
+      log[level]({ ...remote, ...fields }, msg);
+      counted(verdict.outcome);
+      return reply(res, verdict.status, verdict.answer);
     }
-
-    if (!verifyWebhookSignature(body, signature, clientSecret)) {
-      log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: bad signature');
-      counted('bad_signature');
-      return reply(res, 401, { error: 'invalid signature' });
-    }
-    const parsed = parseIncomingNotification(body);
-    if (!parsed.ok) {
-      log.warn({ problems: parsed.problems }, 'webhook refused: not a notification');
-      counted('malformed');
-      return reply(res, 400, { error: 'not an Intercom notification', problems: parsed.problems });
-    }
-    const n = parsed.notification;
-    const age = now() / 1000 - n.created_at;
-    if (age > maxAgeSeconds) {
-      log.warn({ notification: n.id, topic: n.topic, createdAt: n.created_at }, 'webhook refused: too old (a replay?)');
-      counted('too_old');
-      return reply(res, 401, { error: 'notification too old' });
-    }
-    if (-age > maxAheadSeconds) {
-      log.warn(
-        { notification: n.id, topic: n.topic, createdAt: n.created_at },
-        `webhook refused: dated more than ${maxAheadSeconds} s in the future (a clock off, or a forgery?)`,
-      );
-      counted('too_new');
-      return reply(res, 401, { error: 'notification dated in the future' });
-    }
-    if (n.topic === 'ping') {
-      log.info({ notification: n.id, appId: n.app_id }, 'Intercom ping received');
-      counted('ping');
-      return reply(res, 200, { ok: true });
-    }
-    if (!CONVERSATION_TOPICS.has(n.topic)) {
-      log.debug({ notification: n.id, topic: n.topic }, 'webhook topic not used: ignored');
-      counted('ignored');
-      return reply(res, 200, { ok: true, ignored: true });
-    }
+    const n = verdict.notification;
     const receivedAt = now();
-    const fresh = await store.enqueue({
-      id: n.id,
-      topic: n.topic,
-      conversationId: conversationIdOf(n),
-      createdAt: n.created_at,
-      payload: body.toString('utf8'),
-      receivedAt,
-    });
+    const fresh = await inbox.enqueue(
+      {
+        id: n.id,
+        topic: n.topic,
+        conversationId: conversationIdOf(n),
+        createdAt: n.created_at,
+        payload: body.toString('utf8'),
+        receivedAt,
+      },
+      { arrival: true },
+    );
     log.debug({ notification: n.id, topic: n.topic, duplicate: !fresh }, 'webhook accepted');
-    if (fresh) onAccepted();
     counted(fresh ? 'accepted' : 'duplicate');
     return reply(res, 200, { ok: true, duplicate: !fresh });
   }
 
-  function tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    log.warn({ limit: maxBodyBytes }, 'webhook refused: body too large');
-    counted('too_large');
-    refuse(req, res, 413, { error: `body over ${maxBodyBytes} bytes` });
+  /** No secret to check with, or nothing to check: refused before a byte of the body is read. */
+  function refuseFromHeaders(req: IncomingMessage, res: ServerResponse, secret: string | undefined): void {
+    if (!secret) {
+      log.warn('webhook refused: INTERCOM_CLIENT_SECRET is not set');
+      counted('unconfigured');
+      refuse(req, res, 503, { error: 'webhooks are not configured on this bridge' });
+      return;
+    }
+    log.warn({ remote: req.socket.remoteAddress }, 'webhook refused: no X-Hub-Signature header');
+    counted('bad_signature');
+    refuse(req, res, 401, { error: 'invalid signature' });
+  }
+
+  /** A body not read to its end: over the limit, or the shared budget for unverified bodies is spent. */
+  function refuseUnread(req: IncomingMessage, res: ServerResponse, why: 'too-large' | 'busy'): void {
+    if (why === 'too-large') {
+      log.warn({ limit: maxBodyBytes }, 'webhook refused: body too large');
+      counted('too_large');
+      refuse(req, res, 413, { error: `body over ${maxBodyBytes} bytes` });
+      return;
+    }
+    // read-body.ts's shared budget for unverified bodies is spent: others are being read right now
+    log.warn('webhook refused: too many large bodies being read at once');
+    counted('busy');
+    refuse(req, res, 503, { error: 'busy, try again' }, { 'retry-after': '1' });
   }
 
   return {
@@ -155,10 +137,83 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
   };
 }
 
+/** The X-Hub-Signature header (the first, when sent more than once), or undefined when none or empty. */
+function signatureOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-hub-signature'];
+  return (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+}
+
 function reply(res: ServerResponse, status: number, body?: unknown): void {
   if (body === undefined) {
     res.writeHead(status).end();
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** What a signed body means, decided before anything is stored; `log` is the line the refusal deserves. */
+export type WebhookVerdict =
+  | {
+      outcome: 'bad_signature' | 'malformed' | 'too_old' | 'too_new' | 'ping' | 'ignored';
+      status: number;
+      answer: Record<string, unknown>;
+      log: { level: 'warn' | 'info' | 'debug'; fields: Record<string, unknown>; msg: string };
+    }
+  | { outcome: 'store'; notification: IncomingNotification };
+
+/**
+ * The webhook's rules on a body read whole, in order: the signature, the envelope, the replay window (too old,
+ * or dated ahead), then the topic (a ping, one the bridge does not use, or one to store). Pure: `nowSeconds` is
+ * the clock.
+ */
+export function judgeWebhook(
+  body: Buffer,
+  signature: string,
+  clientSecret: string,
+  nowSeconds: number,
+  window: { maxAgeSeconds: number; maxAheadSeconds: number },
+): WebhookVerdict {
+  if (!verifyWebhookSignature(body, signature, clientSecret)) {
+    const log = { level: 'warn', fields: {}, msg: 'webhook refused: bad signature' } as const;
+    return { outcome: 'bad_signature', status: 401, answer: { error: 'invalid signature' }, log };
+  }
+  const parsed = parseIncomingNotification(body);
+  if (!parsed.ok) {
+    const log = {
+      level: 'warn',
+      fields: { problems: parsed.problems },
+      msg: 'webhook refused: not a notification',
+    } as const;
+    const answer = { error: 'not an Intercom notification', problems: parsed.problems };
+    return { outcome: 'malformed', status: 400, answer, log };
+  }
+  const n = parsed.notification;
+  const about = { notification: n.id, topic: n.topic, createdAt: n.created_at };
+  const age = nowSeconds - n.created_at;
+  if (age > window.maxAgeSeconds) {
+    const log = { level: 'warn', fields: about, msg: 'webhook refused: too old (a replay?)' } as const;
+    return { outcome: 'too_old', status: 401, answer: { error: 'notification too old' }, log };
+  }
+  if (-age > window.maxAheadSeconds) {
+    const msg = `webhook refused: dated more than ${window.maxAheadSeconds} s in the future (a clock off, or a forgery?)`;
+    const log = { level: 'warn', fields: about, msg } as const;
+    return { outcome: 'too_new', status: 401, answer: { error: 'notification dated in the future' }, log };
+  }
+  if (n.topic === 'ping') {
+    const log = {
+      level: 'info',
+      fields: { notification: n.id, appId: n.app_id },
+      msg: 'Intercom ping received',
+    } as const;
+    return { outcome: 'ping', status: 200, answer: { ok: true }, log };
+  }
+  if (!CONVERSATION_TOPICS.has(n.topic)) {
+    const log = {
+      level: 'debug',
+      fields: { notification: n.id, topic: n.topic },
+      msg: 'webhook topic not used: ignored',
+    } as const;
+    return { outcome: 'ignored', status: 200, answer: { ok: true, ignored: true }, log };
+  }
+  return { outcome: 'store', notification: n };
 }

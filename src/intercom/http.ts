@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
-import { header, queryString, requestText, type TextResponse } from '../http/request-text.ts';
+import { header, type TextResponse } from '../net/request-text.ts';
+import { Transport } from '../net/transport.ts';
 import {
   IntercomApiError,
   type IntercomError,
@@ -98,11 +99,7 @@ function segment(id: string): string {
  */
 export class IntercomHttp {
   readonly origin: string;
-  readonly #prefix: string;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
-  readonly #headers: Record<string, string>;
-  readonly #jsonHeaders: Record<string, string>;
+  readonly #transport: Transport;
   readonly #timeoutMs: number;
   readonly #idempotentRetry: RetryPolicy;
   readonly #writeRetry: RetryPolicy;
@@ -114,19 +111,21 @@ export class IntercomHttp {
   readonly #pacer: RateLimitPacer | undefined;
 
   constructor(options: IntercomHttpOptions) {
-    const base = new URL(options.baseUrl ?? intercomRegions[options.region ?? 'us']);
-    this.origin = base.origin;
-    this.#prefix = base.pathname.replace(/\/+$/, '');
-    this.#ownsDispatcher = !options.dispatcher;
-    this.#dispatcher = options.dispatcher ?? new Pool(base.origin, { connections: 128 });
-    this.#headers = {
-      authorization: `Bearer ${options.token}`,
-      accept: 'application/json',
-      'intercom-version': options.apiVersion ?? '2.14',
-      'user-agent': USER_AGENT,
-    };
-    this.#jsonHeaders = { ...this.#headers, 'content-type': 'application/json' };
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#transport = new Transport({
+      baseUrl: options.baseUrl ?? intercomRegions[options.region ?? 'us'],
+      connections: 128,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        accept: 'application/json',
+        'intercom-version': options.apiVersion ?? '2.14',
+        'user-agent': USER_AGENT,
+      },
+      jsonContentType: 'application/json',
+      timeoutMs: this.#timeoutMs,
+      dispatcher: options.dispatcher,
+    });
+    this.origin = this.#transport.origin;
     this.#idempotentRetry = options.idempotentRetry ?? idempotentRetryPolicy;
     this.#writeRetry = options.writeRetry ?? unprocessedOnlyRetryPolicy;
     this.#log = options.logger;
@@ -143,44 +142,39 @@ export class IntercomHttp {
     const policy = (spec.idempotent ?? spec.method !== 'POST') ? this.#idempotentRetry : this.#writeRetry;
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const signal = options.signal;
-    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const request: Dispatcher.DispatchOptions = {
-      origin: this.origin,
-      path: this.#prefix + spec.path + queryString(spec.query),
-      method: spec.method,
-      headers: body === undefined ? this.#headers : this.#jsonHeaders,
-      body,
-      // undici's own timers: cheap, but coarse (they tick every half second), which is fine for seconds
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    };
+    const request = this.#transport.prepare(spec, timeoutMs);
 
     for (let retry = 0; ; retry++) {
       const paced = this.#pacer?.acquire(signal);
       if (paced) await paced;
       const started = performance.now();
       const outcome = await this.#attempt(request, label, spec.schema, timeoutMs, signal);
-      if (this.#debug || this.#onAttempt) {
-        const ms = performance.now() - started;
-        this.#onAttempt?.({ method: label.method, path: label.path, status: outcome.status, ms });
-        if (this.#debug) {
-          this.#log?.debug(
-            { method: label.method, path: label.path, status: outcome.status, ms: Math.round(ms) },
-            'intercom request',
-          );
-        }
-      }
+      if (this.#debug || this.#onAttempt) this.#observe(label, outcome.status, performance.now() - started);
       if (outcome.ok) return outcome.value;
 
       const { failure, error } = outcome;
-      if (retry >= policy.maxRetries || !policy.isRetryable(failure)) throw error;
-      const delayMs = backoffDelayMs(policy, retry, failure, this.#random);
-      if (delayMs > policy.maxWaitMs) throw error;
+      const delayMs = this.#retryDelay(policy, retry, failure);
+      if (delayMs === undefined) throw error;
       this.#log?.warn(
         { method: label.method, path: label.path, retry: retry + 1, delayMs: Math.round(delayMs), err: error },
         'retrying Intercom request',
       );
       await sleep(delayMs, undefined, { signal });
+    }
+  }
+
+  /** How long to wait before trying again, or undefined when the policy says not to (or not that long). */
+  #retryDelay(policy: RetryPolicy, retry: number, failure: AttemptFailure): number | undefined {
+    if (retry >= policy.maxRetries || !policy.isRetryable(failure)) return undefined;
+    const delayMs = backoffDelayMs(policy, retry, failure, this.#random);
+    return delayMs > policy.maxWaitMs ? undefined : delayMs;
+  }
+
+  /** Tells the metrics (and the debug log) how an attempt went. */
+  #observe(label: RequestLabel, status: number | undefined, ms: number): void {
+    this.#onAttempt?.({ method: label.method, path: label.path, status, ms });
+    if (this.#debug) {
+      this.#log?.debug({ method: label.method, path: label.path, status, ms: Math.round(ms) }, 'intercom request');
     }
   }
 
@@ -196,7 +190,7 @@ export class IntercomHttp {
   > {
     let response: TextResponse;
     try {
-      response = await requestText(this.#dispatcher, request, signal);
+      response = await this.#transport.send(request, signal);
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       return { ok: false, status: undefined, ...networkFailure(label, cause, timeoutMs) };
@@ -251,8 +245,8 @@ export class IntercomHttp {
   }
 
   /** Closes the connection pool this client created; an injected dispatcher is left to its owner. */
-  async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  close(): Promise<void> {
+    return this.#transport.close();
   }
 }
 

@@ -73,7 +73,20 @@ export function backoffDelayMs(
   random: () => number = Math.random,
 ): number {
   if (failure.kind === 'status' && failure.waitMs !== undefined) return failure.waitMs;
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return equalJitterBackoffMs(retry, policy.baseDelayMs, policy.maxDelayMs, random);
+}
+
+/**
+ * The one backoff formula, also the inbox worker's (bridge/worker.ts, which passes 1 s and 10 min): `baseMs` doubled
+ * `retry` times (0-based), capped at `maxMs`, then "equal jitter": half of it fixed, half random.
+ */
+export function equalJitterBackoffMs(
+  retry: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry));
   return exp / 2 + (random() * exp) / 2;
 }
 

@@ -1,11 +1,7 @@
 import { type AckFn, type AnyMiddlewareArgs, type App, type CodedError, type Context, ErrorCode } from '@slack/bolt';
+import { SLACK_REQUEST_FAILED } from '../bridge/messages.ts';
 import type { SlackPort } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
-
-/** Said when a listener failed before answering: it had not called Intercom yet (every listener acks first). */
-export const SLACK_REQUEST_FAILED =
-  'Something went wrong in the bridge before it did anything, so nothing was changed. Try again; if it keeps ' +
-  'happening, tell whoever runs the bot.';
 
 const ACK = 'bridgeAck';
 
@@ -25,6 +21,19 @@ export function handleSlackErrors(app: App, options: { slack: SlackPort; logger:
     if (ack) args.context[ACK] = ack;
     await args.next();
   });
+  /** Answers the failed request with its apology; false when it had been answered already (or could not be). */
+  const answer = async (ack: AckFn<unknown>, body: AnyMiddlewareArgs['body'], request: object): Promise<boolean> => {
+    try {
+      await ack(answerFor(body));
+      return true;
+    } catch (ackError) {
+      // answered already (Bolt refuses a second ack) — the usual case: the listener failed after its ack()
+      if ((ackError as { code?: string }).code !== ErrorCode.ReceiverMultipleAckError) {
+        logger.warn({ err: ackError, ...request }, 'could not answer a failed Slack request');
+      }
+      return false;
+    }
+  };
   type ErrorArgs = { error: CodedError; body: AnyMiddlewareArgs['body']; context: Context | undefined };
   app.error(async ({ error, body, context }: ErrorArgs) => {
     const request = describeSlackRequest(body);
@@ -33,18 +42,7 @@ export function handleSlackErrors(app: App, options: { slack: SlackPort; logger:
       throw error;
     }
     const ack = context?.[ACK] as AckFn<unknown> | undefined;
-    let answered = false;
-    if (ack && options.answer) {
-      try {
-        await ack(answerFor(body));
-        answered = true;
-      } catch (ackError) {
-        // answered already (Bolt refuses a second ack) — the usual case: the listener failed after its ack()
-        if ((ackError as { code?: string }).code !== ErrorCode.ReceiverMultipleAckError) {
-          logger.warn({ err: ackError, ...request }, 'could not answer a failed Slack request');
-        }
-      }
-    }
+    const answered = ack !== undefined && options.answer && (await answer(ack, body, request));
     // a command's answer and a modal's field error carry the apology; a click's comes as an ephemeral message;
     // a shortcut, a click inside a modal or a modal with no input has nowhere to show one
     let told = answered && apologyIn(body);

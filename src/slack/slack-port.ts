@@ -4,13 +4,8 @@ import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace } from '../b
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildThreadLine } from './blocks/thread.ts';
-import {
-  type SlackAnswer,
-  SlackHttpError,
-  SlackPlatformError,
-  SlackRateLimitedError,
-  type SlackWebApi,
-} from './web-api.ts';
+import { SlackHttpError, SlackPlatformError, SlackRateLimitedError } from './errors.ts';
+import type { SlackAnswer, SlackWebApi } from './web-api.ts';
 
 // Message metadata marks what the bridge posted, so an attempt interrupted between Slack's answer and the store's
 // write can find its message instead of posting it twice (conversation-sync.ts).

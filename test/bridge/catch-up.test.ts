@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CATCH_UP_TOPIC, CatchUp } from '../../src/bridge/catch-up.ts';
+import { CatchUp } from '../../src/bridge/catch-up.ts';
+import { CATCH_UP_TOPIC } from '../../src/bridge/jobs.ts';
 import { IntercomClient } from '../../src/intercom/client.ts';
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
@@ -31,8 +32,11 @@ const catchUp = (sink = logSink()) =>
     logger: sink.logger,
     intervalMs: 60_000,
     firstLookbackMs: 10 * 60_000,
-    onQueued: () => {
-      queuedCalls += 1;
+    // what the worker's enqueue does, counting the jobs that were new
+    enqueue: async (job) => {
+      const fresh = await store.enqueue(job);
+      if (fresh) queuedCalls += 1;
+      return fresh;
     },
     now: () => NOW,
   });
@@ -48,6 +52,8 @@ describe('CatchUp', () => {
     expect(search?.body).toMatchObject({ query: { field: 'updated_at', operator: '>', value: seconds - 600 } });
     const [claimed] = await store.claim({ owner: 't', now: NOW, leaseMs: 1000, limit: 10 });
     expect(claimed).toMatchObject({ topic: CATCH_UP_TOPIC, conversationId: 'recent', createdAt: seconds - 60 });
+    // the id earlier versions gave it too: one queued before an upgrade is still a duplicate after it
+    expect(claimed?.id).toBe(`catch-up:recent:${seconds - 60}`);
     expect(queuedCalls).toBe(1);
 
     fake.addConversation({ id: 'newer', createdAt: seconds - 30 });

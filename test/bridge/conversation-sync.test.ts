@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationSync, conversationIdOf, lineKind } from '../../src/bridge/conversation-sync.ts';
+import { ConversationSync, cardDataOf, conversationIdOf, lineKind } from '../../src/bridge/conversation-sync.ts';
 import { Directory } from '../../src/bridge/directory.ts';
 import { MessageGone, PermanentFailure, RetryLater } from '../../src/bridge/failures.ts';
 import type { CardData, ThreadLine } from '../../src/bridge/model.ts';
 import type { RouteDecision, SlackPort } from '../../src/bridge/ports.ts';
 import { IntercomClient } from '../../src/intercom/client.ts';
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
-import type { ConversationPart } from '../../src/intercom/schemas.ts';
+import type { Contact, Conversation, ConversationPart } from '../../src/intercom/schemas.ts';
 import { parseNotification } from '../../src/intercom/webhooks.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
@@ -245,6 +245,87 @@ describe('conversationIdOf and lineKind', () => {
     [{ part_type: 'participant_added' }, undefined],
   ])('%o → %s', (part, kind) => {
     expect(lineKind({ id: '1', ...part } as ConversationPart)).toBe(kind);
+  });
+});
+
+describe('cardDataOf', () => {
+  const names = { admin: 'Alice', team: 'Billing', company: 'Acme', workspaceId: 'w1' };
+  const conversation = (fields: Record<string, unknown> = {}) =>
+    ({
+      id: '42',
+      state: 'snoozed',
+      priority: 'priority',
+      snoozed_until: 1_800_000_000,
+      created_at: 1_700_000_000,
+      source: {
+        subject: 'Refund',
+        body: '<p>Where is it?</p>',
+        attachments: [{ name: 'a.png', url: 'https://x.test/a.png' }, {}],
+        author: { type: 'lead', name: 'Lee', email: 'lee@x.test' },
+      },
+      tags: { tags: [{ id: 't1', name: 'VIP' }, { id: 't2' }] },
+      ...fields,
+    }) as unknown as Conversation;
+
+  it('shows the conversation with the names found, in the order its fingerprint is taken', () => {
+    const contact = { id: 'c1', name: 'Dana', email: 'dana@acme.test' } as Contact;
+    // the fingerprint is a digest of this JSON: a change of order or of a field reposts every card once
+    expect(JSON.stringify(cardDataOf(conversation(), contact, names))).toBe(
+      JSON.stringify({
+        conversationId: '42',
+        subject: 'Refund',
+        bodyHtml: '<p>Where is it?</p>',
+        attachments: [
+          { name: 'a.png', url: 'https://x.test/a.png' },
+          { name: null, url: null },
+        ],
+        contact: { name: 'Dana', email: 'dana@acme.test', company: 'Acme' },
+        state: 'snoozed',
+        snoozedUntil: 1_800_000_000,
+        assignee: { admin: 'Alice', team: 'Billing' },
+        priority: true,
+        tags: ['VIP'],
+        createdAt: 1_700_000_000,
+        intercomUrl: 'https://app.intercom.com/a/inbox/w1/inbox/shared/all/conversation/42',
+      }),
+    );
+  });
+
+  it('shows an unknown state as open, and no link without a workspace', () => {
+    const data = cardDataOf(conversation({ state: 'pending', source: undefined, tags: undefined }), undefined, {
+      ...names,
+      workspaceId: '',
+    });
+    expect(data).toMatchObject({ state: 'open', subject: null, bodyHtml: null, attachments: [], tags: [] });
+    expect(data.intercomUrl).toBeNull();
+    expect(data.createdAt).toBe(1_700_000_000);
+    expect(cardDataOf(conversation({ created_at: undefined, state: 'closed' }), undefined, names)).toMatchObject({
+      state: 'closed',
+      createdAt: 0,
+    });
+  });
+
+  it.each([
+    ['lead', { name: 'Lee', email: 'lee@x.test' }],
+    ['user', { name: 'Lee', email: 'lee@x.test' }],
+    ['admin', { name: null, email: null }],
+    ['bot', { name: null, email: null }],
+  ])('without a contact, names the first message’s author when a %s wrote it', (type, shown) => {
+    const c = conversation();
+    const source = { ...c.source, author: { type, name: 'Lee', email: 'lee@x.test' } };
+    expect(cardDataOf({ ...c, source } as Conversation, undefined, names).contact).toEqual({
+      ...shown,
+      company: 'Acme',
+    });
+  });
+
+  it('takes what the contact has, and the author only for what it lacks', () => {
+    const contact = { id: 'c1', name: null, email: 'dana@acme.test' } as unknown as Contact;
+    expect(cardDataOf(conversation(), contact, names).contact).toEqual({
+      name: 'Lee',
+      email: 'dana@acme.test',
+      company: 'Acme',
+    });
   });
 });
 

@@ -82,6 +82,25 @@ describe('InboxWorker', () => {
     expect(retries.map((l) => l.retryInMs).sort()).toEqual([50, 750]); // 1 s base, half fixed + half of random 0.5
   });
 
+  it('backs off 1 s, 2 s, 4 s … up to 10 minutes, half of it random', async () => {
+    let clock = Date.now();
+    const sink = setup(
+      async () => {
+        throw new Error('boom');
+      },
+      // every reading of the clock is an hour on: each retry is due at the next look
+      { maxAttempts: 12, now: () => (clock += 3_600_000) },
+    );
+    await enqueue('b');
+    worker?.start();
+    await until(async () => (await store.inboxStats(clock)).parked === 1);
+    const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
+    // with random() = 0.5: three quarters of 1 s · 2^(attempt - 1), which stops doubling at 10 minutes
+    const base = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 600].map((s) => s * 1_000);
+    expect(retries.map((l) => l.retryInMs)).toEqual(base.map((ms) => ms * 0.75));
+    expect(retries.map((l) => l.attempts)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
   it('parks a permanent failure at once, and anything after too many attempts', async () => {
     const parked: string[] = [];
     setup(
@@ -101,6 +120,25 @@ describe('InboxWorker', () => {
     worker?.start();
     await until(async () => (await store.inboxStats(Date.now())).parked === 2);
     expect(parked.sort()).toEqual([`${p}:1:channel_not_found`, `${r}:3:still failing`].sort());
+  });
+
+  it('enqueue() stores a job and wakes the worker at once; a duplicate is stored once and processed once', async () => {
+    const seen: string[] = [];
+    setup(
+      async (d) => {
+        seen.push(d.id);
+      },
+      { pollMs: 3_600_000 }, // only a wake makes it look again within the test
+    );
+    worker?.start();
+    await until(async () => (await store.inboxStats(Date.now())).pending === 0);
+    const job = { id: 'job-1', topic: 'bridge.sync', conversationId: 'c', createdAt: 1, payload: '{}' };
+    expect(await worker?.enqueue({ ...job, receivedAt: Date.now() })).toBe(true);
+    await until(() => seen.length === 1);
+    expect(await worker?.enqueue({ ...job, receivedAt: Date.now() })).toBe(false);
+    expect(await worker?.enqueue({ ...job, id: 'job-2', receivedAt: Date.now() })).toBe(true);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual(['job-1', 'job-2']);
   });
 
   it('stop() lets deliveries in flight finish and claims nothing new', async () => {
@@ -153,6 +191,31 @@ describe('InboxWorker', () => {
     t.clock.now += 1_000; // the burst is over
     for (const c of ['e', 'f', 'g', 'h']) await enqueue(c);
     worker?.arrived();
+    await t.drained();
+    expect(t.peak()).toBe(4);
+  });
+
+  const job = (id: string) => ({
+    id,
+    topic: 'conversation.user.replied',
+    conversationId: id,
+    createdAt: 1,
+    payload: '{}',
+    receivedAt: Date.now(),
+  });
+
+  it('counts jobs enqueued as arrivals (webhooks) toward a burst', async () => {
+    const t = burstSetup();
+    for (const c of ['a', 'b', 'c', 'd', 'e']) await worker?.enqueue(job(c), { arrival: true });
+    worker?.start();
+    await t.drained();
+    expect(t.peak()).toBe(1);
+  });
+
+  it('does not count other jobs enqueued toward a burst', async () => {
+    const t = burstSetup();
+    for (const c of ['a', 'b', 'c', 'd', 'e']) await worker?.enqueue(job(c));
+    worker?.start();
     await t.drained();
     expect(t.peak()).toBe(4);
   });

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SLACK_REQUEST_FAILED } from '../../src/slack/errors.ts';
+import { SLACK_REQUEST_FAILED } from '../../src/bridge/messages.ts';
 import { CHANNEL, Harness, SIGNING_SECRET } from '../support/harness.ts';
 import {
   blockAction,

@@ -5,7 +5,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intercomWebhookRoute } from '../../src/http/intercom-webhooks.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
-import type { Store } from '../../src/store/store.ts';
 import { CLIENT_SECRET, Harness } from '../support/harness.ts';
 import { logSink } from '../support/log-sink.ts';
 import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
@@ -175,14 +174,13 @@ describe('refused before the body is read', () => {
     let enqueued = 0;
     const route = intercomWebhookRoute({
       clientSecret: CLIENT_SECRET,
-      store: {
+      inbox: {
         enqueue: async () => {
           enqueued += 1;
           return true;
         },
-      } as unknown as Store,
+      },
       logger: logSink().logger,
-      onAccepted: () => {},
     });
     const read: number[] = [];
     const server = createServer((req, res) => route.handler(req, res));

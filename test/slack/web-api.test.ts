@@ -6,8 +6,8 @@ import {
   SlackPlatformError,
   SlackRateLimitedError,
   SlackRequestError,
-  SlackWebApi,
-} from '../../src/slack/web-api.ts';
+} from '../../src/slack/errors.ts';
+import { SlackWebApi } from '../../src/slack/web-api.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 
 const TOKEN = 'xoxb-web-api-test-7f3a9c';

@@ -8,11 +8,13 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Gate } from './gate.ts';
 
 /**
  * A stateful stand-in for Intercom's REST API on loopback, shaped like the 2.14 responses: ids are strings except
  * where Intercom sends numbers (assignee ids), errors are `error.list`, lists paginate the way Intercom's do.
- * Every request is recorded; knobs add latency, faults (429, 5xx, hangs) and rate-limit headers.
+ * Every request is recorded; knobs add latency, gates (answers held until the test opens them), faults (429, 5xx,
+ * hangs) and rate-limit headers.
  */
 
 export interface RecordedRequest {
@@ -43,6 +45,14 @@ export interface Fault {
   drop?: boolean;
 }
 
+/** Which requests a gate holds: all that match method and path, or only the first `times` of them. */
+export interface HoldMatch {
+  method?: string;
+  /** Matches the path (without query); a string must equal it. */
+  path?: string | RegExp;
+  times?: number;
+}
+
 export interface FakeIntercomOptions {
   token?: string;
   /** Delay before each answer, after the request was processed (so a timed-out write still happened). */
@@ -69,6 +79,7 @@ export class FakeIntercom {
   latencyMs: number | ((req: RecordedRequest) => number);
   rateLimit: { limit: number; windowMs: number } | undefined;
   readonly #faults: Array<Fault & { left: number }> = [];
+  readonly #gates: Array<{ match: HoldMatch; gate: Gate<RecordedRequest> }> = [];
   readonly #server: Server;
   #url = '';
   #window = { startMs: 0, count: 0 };
@@ -113,7 +124,9 @@ export class FakeIntercom {
     return this.#url;
   }
 
+  /** Opens every gate, then closes every connection: nothing the fake holds outlives it. */
   async close(): Promise<void> {
+    this.openGates();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -121,6 +134,22 @@ export class FakeIntercom {
   /** Queues a fault for the next matching request(s). */
   fail(fault: Fault): void {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /**
+   * Holds the answers of matching requests until the gate opens. A held request was processed as usual (a write
+   * has taken effect); only its answer waits, after any latency. A request goes through the first gate that takes
+   * it. `close` opens every gate.
+   */
+  hold(match: HoldMatch = {}): Gate<RecordedRequest> {
+    const gate = new Gate<RecordedRequest>(match.times);
+    this.#gates.push({ match, gate });
+    return gate;
+  }
+
+  /** Opens every gate `hold` made: what they held is answered, and nothing more waits. */
+  openGates(): void {
+    for (const { gate } of this.#gates) gate.open();
   }
 
   /** Recorded requests, optionally filtered by method and path. */
@@ -417,6 +446,13 @@ export class FakeIntercom {
     }
     const latency = typeof this.latencyMs === 'function' ? this.latencyMs(recorded) : this.latencyMs;
     if (latency > 0) await sleep(latency);
+    const gate = this.#gates.find(
+      (candidate) =>
+        (!candidate.match.method || candidate.match.method === recorded.method) &&
+        (!candidate.match.path || matches(candidate.match.path, recorded.path)) &&
+        candidate.gate.takes(),
+    )?.gate;
+    if (gate) await gate.pass(recorded);
     if (res.destroyed) return;
     const headers: Record<string, string> = { ...limited.headers, ...reply.headers };
     if (reply.raw !== undefined) {

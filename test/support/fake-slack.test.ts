@@ -60,4 +60,35 @@ describe('FakeSlack with the real WebClient', () => {
     const { user } = await client.users.info({ user: 'U0ALICE' });
     expect(user?.profile?.email).toBe('alice@example.com');
   });
+
+  it('holds a response URL’s answer until the gate opens, having taken the message', async () => {
+    const gate = slack.holdResponses({ id: 'slow' });
+    const post = (id: string) =>
+      fetch(`${slack.url}/response/${id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: id }),
+      });
+    const held = post('slow');
+    let answered = false;
+    void held.then(() => {
+      answered = true;
+    });
+    await gate.reached(1);
+    expect((await post('other')).status).toBe(200); // another response URL answers as usual
+    expect(slack.responses.map((r) => r.body.text)).toEqual(['slow', 'other']);
+    expect(gate.held).toBe(1);
+    expect(answered).toBe(false);
+    gate.open();
+    expect((await held).status).toBe(200);
+    expect(gate.held).toBe(0);
+  });
+
+  it('shows each Web API call to onCall as it arrives', async () => {
+    const seen: Array<[string, number]> = [];
+    slack.onCall = (call) => seen.push([call.method, slack.messages.length]);
+    await client.chat.postMessage({ channel: 'C0SUPPORT', text: 'x' });
+    expect(seen).toEqual([['chat.postMessage', 0]]); // before the message was kept
+    expect(slack.messages).toHaveLength(1);
+  });
 });

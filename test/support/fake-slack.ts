@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { Gate } from './gate.ts';
 
 /**
  * A stateful stand-in for Slack's Web API on loopback: point a WebClient at `${url}/api/` (SLACK_API_URL).
@@ -14,6 +15,12 @@ export interface SlackCall {
   at: number;
   /** The HTTP status of a fault's answer (429, 5xx); unset when the call was answered as usual. */
   status?: number;
+}
+
+/** A message posted to a response URL (`${url}/response/<id>`). */
+export interface ResponsePost {
+  id: string;
+  body: Record<string, unknown>;
 }
 
 export interface SlackFault {
@@ -55,16 +62,16 @@ export class FakeSlack {
   readonly channels = new Map<string, Channel>();
   readonly messages: PostedMessage[] = [];
   readonly users = new Map<string, Record<string, unknown>>();
-  readonly responses: Array<{ id: string; body: Record<string, unknown> }> = [];
+  readonly responses: ResponsePost[] = [];
   /** Modals by view id, as last opened or updated. */
   readonly views = new Map<string, Record<string, unknown>>();
   readonly ephemerals: Array<{ channel: string; user: string; text: string; threadTs?: string | undefined }> = [];
   readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
   /** Milliseconds before answering a method (after it took effect); 0 by default. */
   latencyMs: (method: string) => number = () => 0;
-  /** Response URLs take the message and never answer (until the fake closes). */
-  silentResponses = false;
-  readonly #held: ServerResponse[] = [];
+  /** Sees each Web API call the moment it arrives (before it takes effect): to check what was so at that time. */
+  onCall: ((call: SlackCall) => void) | undefined;
+  readonly #responseGates: Array<{ id: string | undefined; gate: Gate<ResponsePost> }> = [];
   /** History and replies leave out message metadata even when asked for it: nothing can be found by it. */
   withholdMetadata = false;
   /** The bot token's scopes, as the x-oauth-scopes header reports them (the manifest's, unless a test says not). */
@@ -149,8 +156,9 @@ export class FakeSlack {
     return `${this.#url}/api/`;
   }
 
+  /** Opens every gate, then closes every connection: nothing the fake holds outlives it. */
   async close(): Promise<void> {
-    for (const res of this.#held) res.destroy();
+    this.openGates();
     for (const ws of this.#sockets.clients) ws.terminate();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -183,6 +191,21 @@ export class FakeSlack {
     });
   }
 
+  /**
+   * Response URLs (all, or only `/response/<id>`; the first `times` posts, or every one) take the message and hold
+   * their answer until the gate opens. `close` opens every gate.
+   */
+  holdResponses(match: { id?: string; times?: number } = {}): Gate<ResponsePost> {
+    const gate = new Gate<ResponsePost>(match.times);
+    this.#responseGates.push({ id: match.id, gate });
+    return gate;
+  }
+
+  /** Opens every gate `holdResponses` made: the held answers go out, and nothing more waits. */
+  openGates(): void {
+    for (const { gate } of this.#responseGates) gate.open();
+  }
+
   fail(fault: SlackFault): void {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
   }
@@ -199,14 +222,19 @@ export class FakeSlack {
     const url = new URL(req.url ?? '/', 'http://fake');
 
     if (url.pathname.startsWith('/response/')) {
-      this.responses.push({ id: url.pathname.slice('/response/'.length), body: JSON.parse(raw || '{}') });
-      if (this.silentResponses) return void this.#held.push(res);
+      const post: ResponsePost = { id: url.pathname.slice('/response/'.length), body: JSON.parse(raw || '{}') };
+      this.responses.push(post);
+      const gate = this.#responseGates.find(
+        (candidate) => (candidate.id === undefined || candidate.id === post.id) && candidate.gate.takes(),
+      )?.gate;
+      if (gate) await gate.pass(post);
       return send(res, 200, { ok: true });
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'], raw, url.searchParams);
     const call: SlackCall = { method, args, at: Date.now() };
     this.calls.push(call);
+    this.onCall?.(call);
 
     const fault = this.#takeFault(method);
     if (fault?.status) call.status = fault.status;

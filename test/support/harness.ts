@@ -72,6 +72,9 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    // a test that failed with a gate shut must not leave the bridge waiting on what the gate holds
+    this.intercom.openGates();
+    this.slack.openGates();
     await this.bridge?.stop();
     await this.intercom.close();
     await this.slack.close();

@@ -36,6 +36,9 @@ export class AfterAck {
   }
 }
 
+/** Options must be answered within Slack's 3 s: Intercom gets this long before we answer without its list. */
+export const OPTIONS_BUDGET_MS = 2_500;
+
 /**
  * Waits for `work` at most `ms`: an options request must be answered within Slack's 3 s, and an answer without
  * Intercom's list (undefined) beats none. A failure is logged and reads as undefined too.

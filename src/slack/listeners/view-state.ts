@@ -1,5 +1,8 @@
 import type { ViewSubmitAction } from '@slack/bolt';
+import type { ContactRef } from '../../bridge/contact-actions.ts';
+import { CONTACT_FIELD, ContactModalContext, parseContactOption } from '../blocks/contact-modals.ts';
 import { FIELD } from '../blocks/modals.ts';
+import type { ModalState } from '../modal-state.ts';
 
 // Reading a submitted modal's state: what Slack sends, without trusting the request to be shaped as Slack's are.
 
@@ -40,4 +43,21 @@ export function pickedTagIds(values: ViewState): string[] | undefined {
 export function inputValue(values: ViewState, field: string): string | undefined {
   const value: unknown = values[field]?.[field]?.value;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The contact picked in a contact modal (note, tag, ticket): an id, or an email still to be looked up. */
+export function pickedContact(values: ViewState): ContactRef | undefined {
+  return parseContactOption(values[CONTACT_FIELD.contact]?.[CONTACT_FIELD.contact]?.selected_option?.value);
+}
+
+/** The state a contact modal carries (sealed by the bridge when it opened it); undefined when it is not ours. */
+export function contactContext(modalState: ModalState, metadata: string | undefined): ContactModalContext | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(modalState.open(metadata) ?? '');
+  } catch {
+    return undefined;
+  }
+  const parsed = ContactModalContext.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

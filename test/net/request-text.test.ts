@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { header, requestText } from '../../src/http/request-text.ts';
+import { header, requestText } from '../../src/net/request-text.ts';
 
 let server: Server | undefined;
 let pool: Pool | undefined;
