@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
+import { deliveryFromRow } from './rows.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, unknown>;
@@ -191,16 +192,7 @@ export class PostgresStore implements Store {
     );
     return rows
       .sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at))
-      .map((row) => ({
-        id: String(row.id),
-        topic: String(row.topic),
-        conversationId: row.conversation_id === null ? null : String(row.conversation_id),
-        createdAt: Number(row.created_at),
-        receivedAt: Number(row.received_at),
-        payload: String(row.payload),
-        attempts: Number(row.attempts), // already counts this lease
-        lastError: row.last_error === null ? null : String(row.last_error),
-      }));
+      .map((row) => deliveryFromRow(row, Number(row.attempts))); // the claim already counted this lease
   }
 
   async complete(id: string): Promise<void> {

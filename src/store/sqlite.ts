@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
+import { deliveryFromRow } from './rows.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -139,7 +140,7 @@ export class SqliteStore implements Store {
       );
       return rows.flatMap((row) => {
         const changed = Number(lease.run(owner, now + leaseMs, String(row.id), now).changes);
-        return changed === 1 ? [toDelivery(row)] : [];
+        return changed === 1 ? [deliveryFromRow(row, Number(row.attempts) + 1)] : [];
       });
     });
   }
@@ -243,17 +244,4 @@ export class SqliteStore implements Store {
     this.#flushPending(); // nothing accepted is dropped on the way out
     this.#db.close();
   }
-}
-
-function toDelivery(row: Row): Delivery {
-  return {
-    id: String(row.id),
-    topic: String(row.topic),
-    conversationId: row.conversation_id === null ? null : String(row.conversation_id),
-    createdAt: Number(row.created_at),
-    receivedAt: Number(row.received_at),
-    payload: String(row.payload),
-    attempts: Number(row.attempts) + 1,
-    lastError: row.last_error === null ? null : String(row.last_error),
-  };
 }

@@ -37,7 +37,7 @@ async function enqueue(conversationId: string | null = 'c1') {
 const until = async (check: () => boolean | Promise<boolean>, ms = 3_000) => {
   const end = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
+    if (Date.now() > end) throw new Error(`timed out waiting for ${check.toString().slice(0, 80)}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 };
@@ -66,18 +66,38 @@ describe('InboxWorker', () => {
 
   it('retries after the time RetryLater names, and after a backoff for other errors', async () => {
     const attempts = new Map<string, number>();
-    const sink = setup(async (d) => {
-      const count = (attempts.get(d.id) ?? 0) + 1;
-      attempts.set(d.id, count);
-      if (count === 1) throw d.conversationId === 'x' ? new RetryLater('busy', { afterMs: 50 }) : new Error('boom');
-    });
+    let clock = 0;
+    const sink = setup(
+      async (d) => {
+        const count = (attempts.get(d.conversationId ?? '') ?? 0) + 1;
+        attempts.set(d.conversationId ?? '', count);
+        if (count === 1) throw d.conversationId === 'x' ? new RetryLater('busy', { afterMs: 50 }) : new Error('boom');
+      },
+      { now: () => clock },
+    );
+    let claims = 0;
+    const claim = store.claim.bind(store);
+    store.claim = (options) => {
+      claims += 1;
+      return claim(options);
+    };
     await enqueue('x');
     await enqueue('y');
-    const started = Date.now();
+    clock = Date.now(); // both are due now, and the clock stands still from here on
     worker?.start();
-    await until(async () => (await store.inboxStats(Date.now())).pending === 0);
-    expect([...attempts.values()]).toEqual([2, 2]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    await until(() => attempts.get('x') === 1 && attempts.get('y') === 1);
+    // with the clock standing still, neither is due again however many times the worker looks
+    const looked = claims;
+    await until(() => claims >= looked + 5);
+    expect(Object.fromEntries(attempts)).toEqual({ x: 1, y: 1 });
+    clock += 50; // what RetryLater named: x is due, y (backoff 750 ms) is not
+    await until(() => attempts.get('x') === 2);
+    const lookedAgain = claims;
+    await until(() => claims >= lookedAgain + 5);
+    expect(attempts.get('y')).toBe(1);
+    clock += 700;
+    await until(async () => (await store.inboxStats(clock)).pending === 0);
+    expect(Object.fromEntries(attempts)).toEqual({ x: 2, y: 2 });
     const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
     expect(retries.map((l) => l.retryInMs).sort()).toEqual([50, 750]); // 1 s base, half fixed + half of random 0.5
   });

@@ -1,0 +1,18 @@
+import type { Delivery } from './store.ts';
+
+/**
+ * An inbox row as either engine returns it, read as a Delivery. `leases` is how many times it has been handed out,
+ * this time included: PostgreSQL's claim has already counted it, SQLite's counts it after reading.
+ */
+export function deliveryFromRow(row: Record<string, unknown>, leases: number): Delivery {
+  return {
+    id: String(row.id),
+    topic: String(row.topic),
+    conversationId: row.conversation_id === null ? null : String(row.conversation_id),
+    createdAt: Number(row.created_at),
+    receivedAt: Number(row.received_at),
+    payload: String(row.payload),
+    attempts: leases,
+    lastError: row.last_error === null ? null : String(row.last_error),
+  };
+}
