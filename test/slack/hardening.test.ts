@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { path } from '../../src/intercom/http.ts';
 import type { TicketType } from '../../src/intercom/schemas.ts';
-import { attributeBlocks, readAttributes, ticketModal } from '../../src/slack/blocks/contact-modals.ts';
+import { attributeBlocks, ticketModal } from '../../src/slack/blocks/contact-modals.ts';
 import { articleResults } from '../../src/slack/blocks/results.ts';
+import { readAttributes } from '../../src/slack/listeners/view-state.ts';
 import { cut, htmlToMrkdwn, link } from '../../src/slack/mrkdwn.ts';
 
 // Regressions for what the hostile-input property tests found; each case failed before its fix.

@@ -1,4 +1,3 @@
-import type { ViewStateValue } from '@slack/bolt';
 import type { InputBlock, KnownBlock, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import type { Contact, TicketType, TicketTypeAttribute } from '../../intercom/schemas.ts';
@@ -17,8 +16,6 @@ import {
   section,
 } from './kit.ts';
 import { FIELD, MAX_MESSAGE, tagInputs } from './modals.ts';
-
-type ViewValues = Record<string, Record<string, ViewStateValue | undefined> | undefined>;
 
 export const CONTACT_CALLBACK = { note: 'contact_note', tag: 'contact_tag', ticket: 'ticket_create' } as const;
 
@@ -57,14 +54,6 @@ export type ContactModalContext = z.infer<typeof ContactModalContext>;
 /** A contact picked in the select: `id:<contact id>`, or `email:<address>` when prefilled from the command. */
 export function contactOptionValue(contact: { id: string } | { email: string }): string {
   return 'id' in contact ? `id:${contact.id}` : `email:${contact.email}`;
-}
-
-/** Reads a contact option value back; undefined for anything else (a request is not trusted to send a string). */
-export function parseContactOption(value: unknown): { id: string } | { email: string } | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (value.startsWith('id:') && value.length > 3) return { id: value.slice(3) };
-  if (value.startsWith('email:') && value.includes('@')) return { email: value.slice(6) };
-  return undefined;
 }
 
 /** Options for the contact select: matching contacts as "Name (email)". */
@@ -143,8 +132,9 @@ function listOptions(attribute: TicketTypeAttribute): Array<{ id: string; label:
   return [];
 }
 
-const attributeBlockId = (id: string) => `attr:${id}`;
-const VALUE = 'value';
+/** The block id of a ticket attribute's input, and its element's action id. */
+export const attributeBlockId = (id: string) => `attr:${id}`;
+export const VALUE = 'value';
 
 /** A modal holds 100 blocks; the contact, type and notices take a few, a type's attributes the rest. */
 const MAX_ATTRIBUTE_BLOCKS = 90;
@@ -384,69 +374,4 @@ export function ticketTypeOptions(query: string, types: readonly TicketType[]): 
       .slice(0, 100)
       .map((t) => option(`${t.name ?? t.id}${t.category ? ` · ${t.category}` : ''}`, t.id)),
   };
-}
-
-/** The attribute values entered, by attribute name, or errors by block id (required, numbers). */
-export function readAttributes(
-  form: readonly TicketField[] | TicketType,
-  values: ViewValues,
-): { attributes: Record<string, AttributeValue>; errors: Record<string, string> } {
-  const fields = Array.isArray(form) ? form : ticketFields(form as TicketType).fields;
-  // no prototype: an attribute named `__proto__` is kept as a value like any other
-  const attributes: Record<string, AttributeValue> = Object.create(null);
-  const errors: Record<string, string> = {};
-  for (const [id, name, dataType, required] of fields) {
-    const blockId = attributeBlockId(id);
-    const read = readAttributeValue(dataType, values[blockId]?.[VALUE]);
-    if ('error' in read) errors[blockId] = read.error;
-    else if (read.value !== undefined) attributes[name] = read.value;
-    else if (required) errors[blockId] = 'Required for this ticket type.';
-  }
-  return { attributes, errors };
-}
-
-export type AttributeValue = string | number | boolean;
-
-/** What one input of a submitted ticket form holds: a value (undefined when left empty), or why it cannot be sent. */
-export type AttributeRead = { value: AttributeValue | undefined } | { error: string };
-
-/**
- * Reads one input of a submitted ticket form by the attribute's Intercom data type (the input `attributeElement`
- * made for it). Slack sends strings, arrays of options and numbers; a request that does not is read as nothing.
- */
-export function readAttributeValue(dataType: string, state: ViewStateValue | undefined): AttributeRead {
-  switch (dataType) {
-    case 'integer':
-    case 'decimal':
-      return readNumber(state, dataType === 'integer');
-    case 'boolean':
-      return { value: readTicked(state) };
-    case 'list':
-      return { value: readPicked(state) };
-    case 'datetime':
-      return { value: typeof state?.selected_date_time === 'number' ? state.selected_date_time : undefined };
-    default:
-      return { value: (typeof state?.value === 'string' ? state.value.trim() : '') || undefined };
-  }
-}
-
-function readNumber(state: ViewStateValue | undefined, integer: boolean): AttributeRead {
-  const text = typeof state?.value === 'string' ? state.value.trim() : undefined;
-  if (!text) return { value: undefined };
-  const n = Number(text);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    return { error: integer ? 'Enter a whole number.' : 'Enter a number.' };
-  }
-  return { value: n };
-}
-
-/** A checkbox: ticked or not (an unticked box is an answer, false). */
-function readTicked(state: ViewStateValue | undefined): boolean {
-  const picked: unknown = state?.selected_options;
-  return Array.isArray(picked) && picked.some((o: { value?: unknown } | null) => o?.value === 'true');
-}
-
-function readPicked(state: ViewStateValue | undefined): string | undefined {
-  const picked: unknown = state?.selected_option?.value;
-  return typeof picked === 'string' ? picked : undefined;
 }

@@ -202,12 +202,3 @@ export function tagOptions(query: string, tags: readonly Tag[]): { options: Plai
 function byName(a: { name?: string | null | undefined }, b: { name?: string | null | undefined }): number {
   return (a.name ?? '').localeCompare(b.name ?? '');
 }
-
-/** Reads an assignee option value back; undefined for anything we did not offer (a string is not trusted to come). */
-export function parseAssignee(value: unknown): 'me' | 'nobody' | { type: 'admin' | 'team'; id: string } | undefined {
-  // not a string: `exec` would read ['admin:1'] as "admin:1"
-  if (typeof value !== 'string') return undefined;
-  if (value === 'me' || value === 'nobody') return value;
-  const match = /^(admin|team):(\d+)$/.exec(value);
-  return match ? { type: match[1] as 'admin' | 'team', id: match[2] as string } : undefined;
-}

@@ -11,7 +11,6 @@ import {
   MAX_MESSAGE,
   ModalContext,
   messageModal,
-  parseAssignee,
   snoozeModal,
   tagModal,
   tagOptions,
@@ -20,7 +19,7 @@ import { openModal, optionsList } from './access.ts';
 import type { ActionArgs, ViewArgs } from './args.ts';
 import type { ListenerDeps } from './index.ts';
 import { tellFailure } from './tell.ts';
-import { inputValue, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
+import { inputValue, modalContext, parseAssignee, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
 
 // The card's buttons and the triage modals behind them. Every request is acknowledged first; Intercom is called
 // after, and its answer reaches the clicker as the card and thread changing (through a sync), or as an ephemeral
@@ -169,7 +168,7 @@ async function submitted(
 }
 
 async function perform(deps: ListenerDeps, metadata: string, user: string, request: TriageRequest, typed?: string) {
-  const context = readContext(deps.modalState.open(metadata));
+  const context = modalContext(ModalContext, deps.modalState, metadata);
   if (!context) {
     deps.logger.warn({ callback: request.kind }, 'modal submitted without the state the bridge gave it: ignored');
     return;
@@ -198,14 +197,4 @@ function cardTitle(message: BlockAction['message']): string | undefined {
     (b) => b.type === 'header',
   );
   return header?.text?.text;
-}
-
-function readContext(metadata: string | undefined): ModalContext | undefined {
-  if (metadata === undefined) return undefined;
-  try {
-    const result = ModalContext.safeParse(JSON.parse(metadata));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,7 +5,6 @@ import {
   CONTACT_CALLBACK,
   CONTACT_FIELD,
   type ContactModalContext,
-  readAttributes,
   TICKET_RETRY,
   ticketFields,
   ticketModal,
@@ -16,7 +15,7 @@ import { optionsList } from './access.ts';
 import type { ActionArgs, ViewArgs, WebClient } from './args.ts';
 import { confirmAfterAck } from './contacts.ts';
 import type { ListenerDeps } from './index.ts';
-import { contactContext, pickedContact, viewValues } from './view-state.ts';
+import { contactContext, pickedContact, readAttributes, viewValues } from './view-state.ts';
 
 // The ticket modal: choosing a type (which redraws the modal with that type's fields), its retry button, the type
 // select menu, and the submission. The modal is opened by `/intercom ticket`, a contact result and the shortcuts.

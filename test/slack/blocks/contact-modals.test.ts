@@ -4,15 +4,13 @@ import {
   attributeBlocks,
   contactOptions,
   creatableAttributes,
-  parseContactOption,
   prefilledDescription,
-  readAttributes,
-  readAttributeValue,
   ticketFields,
   ticketModal,
   ticketTypeOptions,
   unfillableProblem,
 } from '../../../src/slack/blocks/contact-modals.ts';
+import { parseContactOption, readAttributes, readAttributeValue } from '../../../src/slack/listeners/view-state.ts';
 import { SEAL_LENGTH } from '../../../src/slack/modal-state.ts';
 
 const attribute = (id: string, name: string, data_type: string, extra: Record<string, unknown> = {}) => ({

@@ -4,12 +4,12 @@ import {
   assigneeOptions,
   assignModal,
   messageModal,
-  parseAssignee,
   refusalModal,
   snoozeModal,
   tagModal,
   tagOptions,
 } from '../../../src/slack/blocks/modals.ts';
+import { parseAssignee } from '../../../src/slack/listeners/view-state.ts';
 
 const context = { conversationId: '503', channel: 'C1', cardTs: '1.2' };
 
