@@ -1430,7 +1430,9 @@ describe('the contact note, tag and ticket modals submitted with anything', () =
             const writesBefore = intercomWrites().length;
             const toldBefore = listen();
             // an email picked that Intercom already knows (an earlier run made its lead) is sent as that contact's id
-            const picked = String(dig(v, 'contact', 'contact', 'selected_option', 'value'));
+            // (a value that is not a string picks nothing: String() of a generated { toString: '' } would throw)
+            const value = dig(v, 'contact', 'contact', 'selected_option', 'value');
+            const picked = typeof value === 'string' ? value : '';
             const email = picked.startsWith('email:') && !picked.includes(c) ? picked.slice('email:'.length) : '';
             const knownId = [...h.intercom.contacts.values()].find((x) => email && x.email === email)?.id;
             const about = email ? String(knownId ?? email) : c;
