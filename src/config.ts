@@ -18,6 +18,43 @@ const withDefault = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
 const httpUrl = (what: string) =>
   z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), `must be an http(s) URL: ${what}`);
 
+/**
+ * Every variable's default, as `.env` would spell it: the schema below takes them from here, and the docs check
+ * (test/docs/configuration.test.ts) holds docs/configuration.md and `.env.example` to them.
+ */
+export const ENV_DEFAULTS = {
+  INTERCOM_REGION: 'us',
+  INTERCOM_API_VERSION: '2.14',
+  INTERCOM_TIMEOUT_MS: '10000',
+  INTERCOM_POLL_INTERVAL: '300',
+  DATABASE_URL: 'sqlite:./data/bridge.db',
+  PORT: '3000',
+  HOST: '0.0.0.0',
+  THREAD_MESSAGES: 'note',
+  REACTIONS: 'on',
+  READ_ACCESS: 'teammates',
+  LOG_LEVEL: 'info',
+  LOG_PRETTY: 'false',
+} as const;
+
+/** The channel id `.env.example` and the docs show: left in place, cards would go to a channel that is not yours. */
+export const EXAMPLE_CHANNEL = 'C0123ABCD';
+
+/** A Slack token: its prefix and something after it (`xoxb-` alone is the example's placeholder, not a token). */
+const slackToken = <T extends z.ZodType<string>>(schema: T, prefix: string, what: string) =>
+  schema
+    .refine((v) => v.startsWith(prefix), `must be ${what} starting with ${prefix}`)
+    .refine(
+      (v) => !v.startsWith(prefix) || v.trim().length > prefix.length,
+      `is only the ${prefix} prefix: paste the whole token after it`,
+    );
+
+/**
+ * A value with a space in it is most likely a note pasted after it (`sqlite:./data/bridge.db   (or …)` would
+ * otherwise name a file). A postgres:// password may hold one (up to the first @); nothing else may.
+ */
+const withoutNote = (url: string) => !/\s/.test(url.replace(/^(postgres(ql)?:\/\/)[^@]*@/, '$1'));
+
 const integer = (what: string, min: number, max: number) =>
   z.coerce
     .number({ error: `must be a whole number: ${what}` })
@@ -26,13 +63,9 @@ const integer = (what: string, min: number, max: number) =>
     .max(max, `must be at most ${max}: ${what}`);
 
 const EnvSchema = z.object({
-  SLACK_BOT_TOKEN: required('the bot token, xoxb-…').refine((v) => v.startsWith('xoxb-'), {
-    message: 'must be a bot token starting with xoxb-',
-  }),
+  SLACK_BOT_TOKEN: slackToken(required('the bot token, xoxb-…'), 'xoxb-', 'a bot token'),
   SLACK_SIGNING_SECRET: optional(z.string()),
-  SLACK_APP_TOKEN: optional(
-    z.string().refine((v) => v.startsWith('xapp-'), 'must be an app-level token starting with xapp-'),
-  ),
+  SLACK_APP_TOKEN: optional(slackToken(z.string(), 'xapp-', 'an app-level token')),
   SLACK_API_URL: optional(httpUrl('the Slack Web API base, e.g. https://slack.com/api/ (tests point it at a fake)')),
   SLACK_CHANNEL: optional(
     z
@@ -40,30 +73,52 @@ const EnvSchema = z.object({
       .refine(
         (v) => /^[CG][A-Z0-9]{2,}$/.test(v),
         'must be a channel id like C0123ABCD (not a #name): open the channel details in Slack to copy it',
+      )
+      .refine(
+        (v) => v !== EXAMPLE_CHANNEL,
+        `is ${EXAMPLE_CHANNEL}, the example's placeholder: put your channel's id (open the channel details in Slack to copy it)`,
       ),
   ),
   ROUTES_FILE: optional(z.string()),
   INTERCOM_TOKEN: required('the Intercom access token'),
   INTERCOM_CLIENT_SECRET: optional(z.string()),
-  INTERCOM_REGION: withDefault(z.enum(['us', 'eu', 'au'], { error: 'must be us, eu or au' }), 'us'),
+  INTERCOM_REGION: withDefault(
+    z.enum(['us', 'eu', 'au'], { error: 'must be us, eu or au' }),
+    ENV_DEFAULTS.INTERCOM_REGION,
+  ),
   INTERCOM_API_URL: optional(httpUrl('the Intercom API base URL (tests point it at a fake)')),
   INTERCOM_API_VERSION: withDefault(
     z.string().regex(/^(\d+\.\d+|Unstable|Preview)$/, 'must be an Intercom API version like 2.14'),
-    '2.14',
+    ENV_DEFAULTS.INTERCOM_API_VERSION,
   ),
-  INTERCOM_TIMEOUT_MS: withDefault(integer('milliseconds per Intercom request', 1_000, 120_000), '10000'),
-  INTERCOM_POLL_INTERVAL: withDefault(integer('seconds between catch-up searches of Intercom', 10, 86_400), '300'),
+  INTERCOM_TIMEOUT_MS: withDefault(
+    integer('milliseconds per Intercom request', 1_000, 120_000),
+    ENV_DEFAULTS.INTERCOM_TIMEOUT_MS,
+  ),
+  INTERCOM_POLL_INTERVAL: withDefault(
+    integer('seconds between catch-up searches of Intercom', 10, 86_400),
+    ENV_DEFAULTS.INTERCOM_POLL_INTERVAL,
+  ),
   DATABASE_URL: withDefault(
-    z.string().regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH, sqlite::memory: or postgres://…'),
-    'sqlite:./data/bridge.db',
+    z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:PATH, sqlite::memory: or postgres://…')
+      .refine(
+        withoutNote,
+        'has a space in it: is a note pasted after the value? (a SQLite path may not hold one; a postgres:// URL only in its password)',
+      ),
+    ENV_DEFAULTS.DATABASE_URL,
   ),
-  PORT: withDefault(integer('the HTTP port', 0, 65_535), '3000'),
-  HOST: withDefault(z.string(), '0.0.0.0'),
-  THREAD_MESSAGES: withDefault(z.enum(['note', 'off'], { error: 'must be note or off' }), 'note'),
-  REACTIONS: withDefault(z.enum(['on', 'off'], { error: 'must be on or off' }), 'on'),
+  PORT: withDefault(integer('the HTTP port', 0, 65_535), ENV_DEFAULTS.PORT),
+  HOST: withDefault(
+    z.string().refine((v) => !/\s/.test(v), 'has a space in it: is a note pasted after the value?'),
+    ENV_DEFAULTS.HOST,
+  ),
+  THREAD_MESSAGES: withDefault(z.enum(['note', 'off'], { error: 'must be note or off' }), ENV_DEFAULTS.THREAD_MESSAGES),
+  REACTIONS: withDefault(z.enum(['on', 'off'], { error: 'must be on or off' }), ENV_DEFAULTS.REACTIONS),
   READ_ACCESS: withDefault(
     z.enum(['teammates', 'workspace'], { error: 'must be teammates or workspace' }),
-    'teammates',
+    ENV_DEFAULTS.READ_ACCESS,
   ),
   ADMIN_OVERRIDES: optional(
     z.string().transform((text, ctx) => {
@@ -80,9 +135,15 @@ const EnvSchema = z.object({
       return map;
     }),
   ),
-  LOG_LEVEL: withDefault(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }), 'info'),
-  LOG_PRETTY: withDefault(z.stringbool({ error: 'must be true or false' }), 'false'),
+  LOG_LEVEL: withDefault(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    ENV_DEFAULTS.LOG_LEVEL,
+  ),
+  LOG_PRETTY: withDefault(z.stringbool({ error: 'must be true or false' }), ENV_DEFAULTS.LOG_PRETTY),
 });
+
+/** Every variable the bridge reads, in the schema's order. */
+export const ENV_NAMES = Object.keys(EnvSchema.shape) as ReadonlyArray<keyof typeof EnvSchema.shape>;
 
 /** Problems that span variables; checked on the raw values so they are reported beside the others. */
 function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, loadDotEnv, secretsOf } from '../src/config.ts
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
   SLACK_SIGNING_SECRET: 'signing-secret-value',
-  SLACK_CHANNEL: 'C0123ABCD',
+  SLACK_CHANNEL: 'C0SUPPORT1',
   INTERCOM_TOKEN: 'intercom-token-value',
 };
 
@@ -91,7 +91,7 @@ describe('loadConfig', () => {
       signingSecret: 'signing-secret-value',
       appToken: 'xapp-1-A-b',
       apiUrl: 'http://127.0.0.1:9/api/',
-      channel: 'C0123ABCD',
+      channel: 'C0SUPPORT1',
     });
     expect(config.intercom).toEqual({
       token: 'intercom-token-value',
@@ -172,6 +172,37 @@ describe('loadConfig', () => {
     const lines = problems({ ...valid, [name]: value });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`${name} ${reason}`);
+  });
+
+  it.each([
+    ['SLACK_BOT_TOKEN', 'xoxb-', 'is only the xoxb- prefix: paste the whole token after it'],
+    ['SLACK_APP_TOKEN', 'xapp-', 'is only the xapp- prefix: paste the whole token after it'],
+    [
+      'SLACK_CHANNEL',
+      'C0123ABCD',
+      "is C0123ABCD, the example's placeholder: put your channel's id (open the channel details in Slack to copy it)",
+    ],
+    [
+      'DATABASE_URL',
+      'sqlite:./data/bridge.db   (or postgres://user:password@host:5432/db for several replicas)',
+      'has a space in it: is a note pasted after the value?',
+    ],
+    ['DATABASE_URL', 'sqlite:./data/my bridge.db', 'has a space in it'],
+    ['DATABASE_URL', 'postgres://bridge:pw@db/bridge  (the replicas share it)', 'has a space in it'],
+    ['HOST', '0.0.0.0   (every interface)', 'has a space in it: is a note pasted after the value?'],
+  ])("the example's placeholders and pasted notes are refused: %s=%s", (name, value, reason) => {
+    expect(problems({ ...valid, [name]: value })).toEqual([expect.stringContaining(`${name} ${reason}`)]);
+  });
+
+  it('a token with something after its prefix, and a postgres password with a space, are still taken', () => {
+    const config = loadConfig({
+      ...valid,
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_APP_TOKEN: 'xapp-1',
+      DATABASE_URL: 'postgres://bridge:two words@db/bridge',
+    });
+    expect(config.slack).toMatchObject({ botToken: 'xoxb-1', appToken: 'xapp-1' });
+    expect(config.databaseUrl).toBe('postgres://bridge:two words@db/bridge');
   });
 
   it('never echoes a value, so a mistyped secret cannot leak into the output', () => {

@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { createRouter, loadRoutes, type RouteFacts } from '../../src/bridge/routing.ts';
+import type { Company, Contact, Conversation } from '../../src/intercom/schemas.ts';
+
+const FILE = 'routes.example.yml';
+const FALLBACK = 'C0FALLBACK';
+
+/** A conversation no rule of the example matches: a chat, unassigned, untagged, from a free US contact. */
+interface Case {
+  conversation?: Partial<Conversation>;
+  contact?: Record<string, unknown>;
+  company?: Record<string, unknown>;
+}
+
+function facts({ conversation = {}, contact = {}, company = {} }: Case): RouteFacts {
+  return {
+    conversation: {
+      id: '1',
+      priority: 'not_priority',
+      source: { type: 'conversation', subject: 'Hello', body: '<p>A question about my account</p>' },
+      tags: { tags: [] },
+      ...conversation,
+    },
+    contact: {
+      id: 'c1',
+      role: 'user',
+      email: 'dana@example.test',
+      custom_attributes: { plan: 'free' },
+      companies: { data: [{ id: 'co1' }] },
+      ...contact,
+    } as Contact,
+    adminName: async (id) => ({ '7': 'Alice', '8': 'Bob' })[id] ?? null,
+    teamName: async (id) => ({ '55': 'Billing', '56': 'Support' })[id] ?? null,
+    company: async (id) =>
+      id === 'co1'
+        ? ({
+            id: 'co1',
+            name: 'Acme',
+            plan: { type: 'plan', name: 'Basic' },
+            custom_attributes: { region: 'US' },
+            ...company,
+          } as Company)
+        : null,
+  };
+}
+
+const email = (subject: string, body: string) => ({ source: { type: 'email', subject, body } });
+
+/** For each rule of the example, by name, the case its comment says it is for. */
+const CASES: Record<string, Case[]> = {
+  spam: [{ conversation: email('You won', 'Claim your Crypto Bonus now') }, { conversation: email('CASINO', '') }],
+  vip: [{ conversation: { tags: { tags: [{ id: 't9', name: 'VIP' }] } } }],
+  billing: [{ conversation: { team_assignee_id: '55' } }],
+  'urgent for Alice': [{ conversation: { priority: 'priority', admin_assignee_id: '7' } }],
+  'enterprise email': [
+    { conversation: email('Contract', 'Renewal'), contact: { custom_attributes: { plan: 'Enterprise' } } },
+  ],
+  'eu pro companies': [{ company: { plan: { type: 'plan', name: 'Pro' }, custom_attributes: { region: 'eu' } } }],
+  'messaging apps': [
+    { conversation: { source: { type: 'whatsapp', body: 'hi' } } },
+    { conversation: { source: { type: 'sms', body: 'hi' } } },
+  ],
+};
+
+/** Cases that hold only part of a rule's conditions, or none: they go to SLACK_CHANNEL. */
+const UNMATCHED: Array<[string, Case]> = [
+  ['a plain chat', {}],
+  ['priority, but assigned to Bob', { conversation: { priority: 'priority', admin_assignee_id: '8' } }],
+  ['assigned to Alice, not priority', { conversation: { admin_assignee_id: '7' } }],
+  ['assigned to the Support team', { conversation: { team_assignee_id: '56' } }],
+  ['an enterprise contact in a chat', { contact: { custom_attributes: { plan: 'enterprise' } } }],
+  ['an email from a free contact', { conversation: email('Contract', 'Renewal') }],
+  ['a Pro company outside the EU', { company: { plan: { type: 'plan', name: 'Pro' } } }],
+  ['an EU company on another plan', { company: { custom_attributes: { region: 'EU' } } }],
+];
+
+describe(FILE, () => {
+  const rules = loadRoutes(FILE);
+  const route = createRouter(rules, FALLBACK);
+  const text = readFileSync(FILE, 'utf8');
+
+  it('loads with the real loader, and every rule has a case here and a comment above it', () => {
+    expect(rules.map((r) => r.name)).toEqual(Object.keys(CASES));
+    const lines = text.split('\n');
+    for (const rule of rules) {
+      const at = lines.indexOf(`  - name: ${rule.name}`);
+      expect(at, `rule ${rule.name}`).toBeGreaterThan(0);
+      expect(lines[at - 1], `the line above rule ${rule.name}`).toMatch(/^ {2}# \S/);
+    }
+  });
+
+  it('shows every condition docs/routing.md lists, a drop and a channel', () => {
+    const table = readFileSync('docs/routing.md', 'utf8').split('\n## ')[0] ?? '';
+    const documented = [...table.matchAll(/^\| (`[a-z]+`(?: \/ `[a-z]+`)*) +\|/gm)].flatMap((m) =>
+      [...(m[1] ?? '').matchAll(/`([a-z]+)`/g)].map((k) => k[1]),
+    );
+    expect(documented).toEqual(['tag', 'team', 'admin', 'priority', 'source', 'words', 'contact', 'company']);
+    const used = new Set(rules.flatMap((r) => Object.keys(r.match)));
+    expect(documented.filter((key) => !used.has(key as string))).toEqual([]);
+    // and in the file's own words (the loader would refuse an unknown key, but not a missing one)
+    const raw = parse(text) as { routes: Array<Record<string, unknown>> };
+    expect(raw.routes.some((r) => r.drop === true)).toBe(true);
+    expect(raw.routes.some((r) => typeof r.channel === 'string')).toBe(true);
+  });
+
+  for (const [name, cases] of Object.entries(CASES)) {
+    it.each(cases.map((c, i) => [i, c] as const))(`rule "${name}" takes its case %i`, async (_, c) => {
+      const rule = rules.find((r) => r.name === name);
+      const expected = rule?.drop ? { drop: true, rule: name } : { channel: rule?.channel, rule: name };
+      expect(await route(facts(c))).toEqual(expected);
+    });
+  }
+
+  it.each(UNMATCHED)('%s goes to SLACK_CHANNEL', async (_, c) => {
+    expect(await route(facts(c))).toEqual({ channel: FALLBACK });
+  });
+
+  it('the first matching rule wins: spam words drop even a VIP conversation', async () => {
+    const c = { conversation: { ...email('casino', ''), tags: { tags: [{ id: 't9', name: 'vip' }] } } };
+    expect(await route(facts(c))).toEqual({ drop: true, rule: 'spam' });
+  });
+
+  it('the commented catch-all, uncommented, takes what nothing else does', async () => {
+    const uncommented = text.replace(/^ {2}# (- name: everything else\n) {2}# ( {2}channel: \S+)$/m, '  $1  $2');
+    expect(uncommented).not.toBe(text);
+    const copy = join(mkdtempSync(join(tmpdir(), 'bridge-routes-')), 'routes.yml');
+    writeFileSync(copy, uncommented);
+    const withCatchAll = createRouter(loadRoutes(copy), FALLBACK);
+    expect(await withCatchAll(facts({}))).toEqual({ channel: 'C0GENERAL1', rule: 'everything else' });
+    expect(await withCatchAll(facts(CASES.vip?.[0] ?? {}))).toEqual({ channel: 'C0VIP00001', rule: 'vip' });
+  });
+});
