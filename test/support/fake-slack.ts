@@ -26,9 +26,11 @@ export interface ResponsePost {
 export interface SlackFault {
   method: string;
   /** An HTTP failure (429 carries Retry-After: retryAfter seconds), or a Slack error code with ok:false. */
-  status?: 429 | 500 | 502 | 503;
+  status?: 401 | 403 | 429 | 500 | 502 | 503;
   retryAfter?: number;
   error?: string;
+  /** With `error: 'missing_scope'`: the scopes Slack says the method needs (its `needed` field). */
+  needed?: string;
   times?: number;
 }
 
@@ -243,7 +245,10 @@ export class FakeSlack {
       return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
     }
     if (fault?.status) return send(res, fault.status, { ok: false, error: 'fatal_error' });
-    if (fault?.error) return send(res, 200, { ok: false, error: fault.error });
+    if (fault?.error) {
+      const scopes = fault.needed ? { needed: fault.needed, provided: this.grantedScopes.join(',') } : {};
+      return send(res, 200, { ok: false, error: fault.error, ...scopes });
+    }
     if (method === 'apps.connections.open') {
       if (req.headers.authorization !== `Bearer ${this.appToken}`)
         return send(res, 200, { ok: false, error: 'invalid_auth' });
