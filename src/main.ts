@@ -2,8 +2,15 @@ import { startBridge } from './app.ts';
 import { loadRoutes, type RouteRule, RoutesError } from './bridge/routing.ts';
 import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
 import { createLogger } from './logger.ts';
+import { StoreOpenError } from './store/index.ts';
 
-// process entry: .env → config → logger → bridge; a bad config exits 1 with one line per problem
+// process entry: .env → config → logger → bridge; a bad config exits 1 with one line per problem (and one saying
+// where to start), and so does a SQLite file that cannot be opened
+
+/** Printed under the configuration problems: where a first-time operator starts. */
+const WHERE_TO_START =
+  'start from .env.example (copy it to .env and fill it in; every variable is in docs/configuration.md), ' +
+  'then run `npm run doctor` to check it against Slack and Intercom';
 
 loadDotEnv();
 let config: ReturnType<typeof loadConfig>;
@@ -11,7 +18,7 @@ try {
   config = loadConfig();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.problems.map((p) => `config: ${p}`).join('\n')}\n`);
+  process.stderr.write(`${error.problems.map((p) => `config: ${p}`).join('\n')}\n${WHERE_TO_START}\n`);
   process.exit(1);
 }
 
@@ -59,6 +66,8 @@ try {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 } catch (error) {
-  logger.fatal({ err: error }, 'bridge failed to start');
+  // an operator's mistake, said in one line as for the configuration; anything else is a bug, with its stack
+  if (error instanceof StoreOpenError) process.stderr.write(`store: ${error.message}\n`);
+  else logger.fatal({ err: error }, 'bridge failed to start');
   process.exit(1);
 }

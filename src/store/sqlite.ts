@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
 import { deliveryFromRow } from './rows.ts';
@@ -8,8 +8,44 @@ import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 type Row = Record<string, SQLInputValue>;
 
 /**
- * The default store: one SQLite file (node:sqlite, no native build), in WAL mode with full sync so a delivery
- * acknowledged to Intercom survives a crash. One process only; several replicas need the PostgreSQL store.
+ * The SQLite file could not be opened or created: its folder is missing and cannot be made, is not a folder, or is
+ * not writable by the user the bridge runs as. The message names the path and what to do, for one line on stderr.
+ */
+export class StoreOpenError extends Error {}
+
+/** Opens (creating it and its folder if need be) the file, in WAL mode; what fails is told as a `StoreOpenError`. */
+function openDatabase(path: string): DatabaseSync {
+  if (path === ':memory:') {
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA busy_timeout = 5000');
+    return db;
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec('PRAGMA journal_mode = WAL'); // the first write: a read-only folder or file fails here
+    return db;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreOpenError(
+      `cannot open the SQLite database ${resolve(path)} (${reason}): its folder ${resolve(dirname(path))} must ` +
+        `exist or be creatable, and be writable by the user the bridge runs as${userOf()}; or set DATABASE_URL ` +
+        'to another sqlite:PATH',
+      { cause: error },
+    );
+  }
+}
+
+/** ` (uid 1000)`: who that user is, where the platform says. */
+function userOf(): string {
+  return typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
+}
+
+/**
+ * The default store: one SQLite file (node:sqlite, no native build), in WAL mode with synchronous=NORMAL: a delivery
+ * acknowledged to Intercom survives a crash of the process; a power cut may lose the last commits, which catch-up
+ * polling brings back. One process only; several replicas need the PostgreSQL store.
  */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
@@ -21,10 +57,7 @@ export class SqliteStore implements Store {
 
   /** `path` is a file (its folder is created) or `:memory:`. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
-    this.#db.exec('PRAGMA busy_timeout = 5000');
-    if (path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db = openDatabase(path);
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#migrate();
     // one process per file, so any lease found at start belongs to a process that died: its work is due now,

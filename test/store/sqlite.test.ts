@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, StoreOpenError } from '../../src/store/index.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { describeStoreContract } from './store-contract.ts';
 
@@ -98,5 +98,21 @@ describe('SqliteStore', () => {
 
   it('openStore refuses what it cannot open, plainly', () => {
     expect(() => openStore('mysql://x')).toThrow(/must be sqlite:PATH/);
+  });
+});
+
+describe('SqliteStore that cannot open its file', () => {
+  // a regular file where the folder should be: refused even to root, whom permissions would not stop
+  it.each([
+    ['its folder is a file', (file: string) => join(file, 'bridge.db')],
+    ['its folder is below a file', (file: string) => join(file, 'nested', 'bridge.db')],
+  ])('%s: a StoreOpenError naming the path and what to do', (_case, pathUnder) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bridge-store-')), 'a-file');
+    writeFileSync(file, '');
+    const path = pathUnder(file);
+    const open = () => openStore(`sqlite:${path}`);
+    expect(open).toThrow(StoreOpenError);
+    expect(open).toThrow(`cannot open the SQLite database ${path} (`);
+    expect(open).toThrow('must exist or be creatable, and be writable by the user the bridge runs as');
   });
 });
