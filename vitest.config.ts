@@ -11,7 +11,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       // the process entry only wires signals and exit codes; test/main.test.ts runs it as a child process
       exclude: ['src/main.ts'],
-      reporter: ['text-summary', 'text'],
+      reporter: ['text-summary'],
       thresholds: { lines: 85, branches: 85 },
     },
   },
