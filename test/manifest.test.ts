@@ -44,6 +44,20 @@ function registered() {
   return seen;
 }
 
+/** The manifest with the documented Socket Mode switch applied: no URLs anywhere, socket_mode_enabled: true. */
+function socketModeVariant(value: unknown): unknown {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    const kept = Object.entries(node).filter(
+      ([key]) => !['url', 'request_url', 'message_menu_options_url'].includes(key),
+    );
+    return Object.fromEntries(kept.map(([key, v]) => [key, strip(v)]));
+  };
+  const stripped = strip(value) as { settings: Record<string, unknown> };
+  return { ...stripped, settings: { ...stripped.settings, socket_mode_enabled: true } };
+}
+
 /** Slack event type → the manifest's bot events that deliver it (messages: public and private channels). */
 const EVENT_SUBSCRIPTIONS: Record<string, string[]> = {
   message: ['message.channels', 'message.groups'],
@@ -101,8 +115,22 @@ describe('manifest.yml', () => {
     const valid = validate(manifest);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
-    // and the schema does reject a broken manifest, so the check above means something
+    // the Socket Mode switch manifest.yml's header and docs/setup.md describe gives a valid manifest too
+    const socket = socketModeVariant(manifest);
+    expect(validate(socket), JSON.stringify(validate.errors)).toBe(true);
+    expect(JSON.stringify(socket)).not.toMatch(/"(url|request_url|message_menu_options_url)"/);
+    // and the schema does reject a broken manifest, so the checks above mean something
     expect(validate({ ...manifest, display_information: { name: '' } })).toBe(false);
+  });
+
+  it('says how to switch to Socket Mode, in its header and in docs/setup.md', () => {
+    const header = readFileSync(join(root, 'manifest.yml'), 'utf8').split('\n').slice(0, 5).join(' ');
+    const setup = readFileSync(join(root, 'docs', 'setup.md'), 'utf8');
+    for (const text of [header, setup]) {
+      for (const word of ['`url`', '`request_url`', '`message_menu_options_url`', 'socket_mode_enabled: true']) {
+        expect(text).toContain(word);
+      }
+    }
   });
 
   it('declares exactly the command, shortcuts and events the listeners register', () => {
