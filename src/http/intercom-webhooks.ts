@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { conversationIdOf } from '../bridge/conversation-sync.ts';
 import { CONVERSATION_TOPICS } from '../bridge/jobs.ts';
 import type { InboxWorker } from '../bridge/worker.ts';
-import { type IncomingNotification, parseIncomingNotification, verifyWebhookSignature } from '../intercom/webhooks.ts';
+import {
+  type IncomingNotification,
+  parseIncomingNotification,
+  topicOf,
+  verifyWebhookSignature,
+} from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import { BodyAborted, readBody, refuse } from './read-body.ts';
 
@@ -178,6 +183,13 @@ export function judgeWebhook(
     return { outcome: 'bad_signature', status: 401, answer: { error: 'invalid signature' }, log };
   }
   const parsed = parseIncomingNotification(body);
+  const topic = parsed.ok ? undefined : topicOf(body);
+  if (topic !== undefined && topic !== 'ping' && !CONVERSATION_TOPICS.has(topic)) {
+    // a topic the bridge does not act on is acknowledged whatever its data holds: Intercom suspends a webhook whose
+    // deliveries keep failing (conversation.contact.attached sends an item with no type)
+    const log = { level: 'debug', fields: { topic }, msg: 'webhook topic not used: ignored' } as const;
+    return { outcome: 'ignored', status: 200, answer: { ok: true, ignored: true }, log };
+  }
   if (!parsed.ok) {
     const log = {
       level: 'warn',

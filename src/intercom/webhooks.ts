@@ -83,6 +83,20 @@ export type IncomingNotification = z.output<typeof IncomingNotification>;
 
 export type NotificationParse<T = Notification> = { ok: true; notification: T } | { ok: false; problems: string[] };
 
+/**
+ * The topic a body names, when it is a notification envelope at all, however the rest of it is shaped: a topic
+ * nobody acts on is answered 2xx whatever its `data` holds.
+ */
+export function topicOf(rawBody: Uint8Array | string): string | undefined {
+  try {
+    const json = JSON.parse(typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8')) as unknown;
+    const envelope = json as { type?: unknown; topic?: unknown } | null;
+    return envelope?.type === 'notification_event' && typeof envelope.topic === 'string' ? envelope.topic : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a stored payload (already verified when it came in); problems name the fields, never their values. */
 export function parseNotification(rawBody: Uint8Array | string): NotificationParse {
   return parseWith(Notification, rawBody);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { judgeWebhook } from '../../src/http/intercom-webhooks.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
@@ -58,5 +59,31 @@ describe('judgeWebhook', () => {
       answer: { ok: true, ignored: true },
       log: { level: 'debug' },
     });
+  });
+});
+
+describe('judgeWebhook on real payloads of topics the bridge does not act on', () => {
+  const real = (name: string) => readFileSync(new URL(`../fixtures/intercom/real/${name}`, import.meta.url));
+
+  it.each(['webhook-conversation-contact-attached.json', 'webhook-conversation-contact-attached-2026.json'])(
+    '%s (data.item has no type) is acknowledged and ignored, not refused',
+    (name) => {
+      const body = real(name);
+      const verdict = judge(body);
+      expect(verdict).toMatchObject({ outcome: 'ignored', status: 200, answer: { ok: true, ignored: true } });
+    },
+  );
+
+  it('a topic the bridge acts on, with data it cannot read, is still refused', () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        type: 'notification_event',
+        id: 'n',
+        topic: 'conversation.user.created',
+        created_at: NOW,
+        data: 5,
+      }),
+    );
+    expect(judge(body)).toMatchObject({ outcome: 'malformed', status: 400 });
   });
 });
