@@ -339,10 +339,15 @@ function shownContact(
 ): { name: string | null; email: string | null } {
   const author = conversation.source?.author;
   const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
+  // Intercom sends a lead without a name as `name: null` and `email: ""`: an empty one is no name at all
   return {
-    name: contact?.name ?? (fromContact ? (author?.name ?? null) : null),
-    email: contact?.email ?? (fromContact ? (author?.email ?? null) : null),
+    name: present(contact?.name) ?? (fromContact ? present(author?.name) : null),
+    email: present(contact?.email) ?? (fromContact ? present(author?.email) : null),
   };
+}
+
+function present(text: string | null | undefined): string | null {
+  return text?.trim() ? text : null;
 }
 
 /** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */

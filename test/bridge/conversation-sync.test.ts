@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationSync, cardDataOf, conversationIdOf, lineKind } from '../../src/bridge/conversation-sync.ts';
 import { Directory } from '../../src/bridge/directory.ts';
@@ -315,6 +316,26 @@ describe('cardDataOf', () => {
     const source = { ...c.source, author: { type, name: 'Lee', email: 'lee@x.test' } };
     expect(cardDataOf({ ...c, source } as Conversation, undefined, names).contact).toEqual({
       ...shown,
+      company: 'Acme',
+    });
+  });
+
+  it('reads a lead with `name: null` and `email: ""` (a real Fin conversation) as nameless, not as an empty name', () => {
+    const real = JSON.parse(
+      readFileSync(
+        new URL(
+          '../fixtures/intercom/real/webhook-conversation-operator-replied-fin-lead-no-name.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    ) as { data: { item: { source: { author: unknown } } } };
+    const c = conversation();
+    const source = { ...c.source, author: real.data.item.source.author };
+    const lead = { id: 'l1', name: null, email: '' } as unknown as Contact;
+    expect(cardDataOf({ ...c, source } as Conversation, lead, names).contact).toEqual({
+      name: null,
+      email: null,
       company: 'Acme',
     });
   });

@@ -23,7 +23,7 @@ export function parseCardActionId(actionId: string): { kind: CardAction; convers
 
 /** The card of a conversation: header, who, the first message, attachments, status line and buttons. */
 export function buildCard(card: CardData, options: { actions?: boolean } = {}): { text: string; blocks: KnownBlock[] } {
-  const who = card.contact.name ?? card.contact.email ?? 'a customer';
+  const who = card.contact.name || card.contact.email || 'an unknown contact';
   const title = firstLine(card.subject) || firstLine(card.bodyHtml) || `Conversation ${card.conversationId}`;
   const blocks: KnownBlock[] = [header(title), section(contactLine(card.contact))];
   const body = card.bodyHtml ? htmlToMrkdwn(card.bodyHtml) : '';

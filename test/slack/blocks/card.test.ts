@@ -120,7 +120,7 @@ describe('buildCard', () => {
       tags: [],
     });
     expect((bare.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation 503');
-    expect(bare.text).toBe('New conversation from a customer: Conversation 503');
+    expect(bare.text).toBe('New conversation from an unknown contact: Conversation 503');
     expect(texts(bare.blocks)).toContain('Unassigned');
     expect(texts(bare.blocks)).toContain('*Unknown contact*');
   });
