@@ -1,3 +1,4 @@
+import { decodeHTMLStrict } from 'entities/decode';
 import { z } from 'zod';
 
 // Responses are parsed leniently: unknown fields pass through, ids arriving as numbers are kept as strings,
@@ -92,6 +93,14 @@ const scalar = <T>(type: 'string' | 'number' | 'boolean') =>
 const str = scalar<string>('string');
 const num = scalar<number>('number');
 const bool = scalar<boolean>('boolean');
+/**
+ * A name as people read it: Intercom sends some HTML-escaped (a team called "Phone &amp; SMS"); undone here, once,
+ * so Slack's escaping is the only one applied. Strict: only entities with their semicolon ("AT&T" stays).
+ */
+const name = z
+  .custom<string | null | undefined>((v) => v === undefined || v === null || typeof v === 'string')
+  .transform((v) => (typeof v === 'string' && v.includes('&') ? decodeHTMLStrict(v) : v))
+  .optional();
 /** A free-form object (custom attributes, input options): checked to be an object, not walked key by key. */
 const attributes = z
   .custom<Record<string, unknown> | null | undefined>(
@@ -117,14 +126,14 @@ export type Pages = z.output<typeof Pages>;
 
 export const Reference = z.object({ type: str, id: Id });
 
-export const Author = z.object({ type: str, id: opt(Id), name: str, email: str });
+export const Author = z.object({ type: str, id: opt(Id), name, email: str });
 
 export const Attachment = z.object({ name: str, url: str, content_type: str });
 
 export const Admin = z.object({
   type: str,
   id: Id,
-  name: str,
+  name,
   email: str,
   job_title: str,
   away_mode_enabled: bool,
@@ -148,12 +157,12 @@ export const AdminWithApp = Admin.extend({
 });
 export type AdminWithApp = z.output<typeof AdminWithApp>;
 
-export const Team = z.object({ type: str, id: Id, name: str, admin_ids: opt(z.array(Id)) });
+export const Team = z.object({ type: str, id: Id, name, admin_ids: opt(z.array(Id)) });
 export type Team = z.output<typeof Team>;
 
 export const TeamList = z.object({ teams: listOf(Team) });
 
-export const Tag = z.object({ id: Id, name: str });
+export const Tag = z.object({ id: Id, name });
 export type Tag = z.output<typeof Tag>;
 
 export const TagList = z.object({ data: listOf(Tag) });
@@ -162,7 +171,7 @@ export const Company = z.object({
   type: str,
   id: Id,
   company_id: str,
-  name: str,
+  name,
   plan: opt(z.unknown()),
   size: num,
   website: str,
@@ -179,7 +188,7 @@ export const Contact = z.object({
   external_id: str,
   role: str,
   email: str,
-  name: str,
+  name,
   last_seen_at: num,
   companies: opt(z.object({ data: listOf(Reference) })),
 });

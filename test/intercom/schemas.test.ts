@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { Contact, Conversation, conversationParts, parseLenient, TicketType } from '../../src/intercom/schemas.ts';
+import {
+  Admin,
+  Author,
+  Company,
+  Contact,
+  Conversation,
+  conversationParts,
+  parseLenient,
+  Tag,
+  Team,
+  TicketType,
+} from '../../src/intercom/schemas.ts';
 
 describe('parseLenient', () => {
   it('keeps undeclared fields at every depth and normalises declared ones', () => {
@@ -82,5 +93,21 @@ describe('conversationParts', () => {
       ['3', 'close', undefined],
     ]);
     expect(conversationParts(parseLenient(Conversation, { id: '2' }).data as Conversation)).toEqual([]);
+  });
+});
+
+describe('names Intercom sends HTML-escaped', () => {
+  it('are read once unescaped, so Slack escaping applies once (no &amp;amp;)', () => {
+    expect(Team.parse({ type: 'team', id: '1', name: 'Phone &amp; SMS' }).name).toBe('Phone & SMS');
+    expect(Tag.parse({ id: '2', name: 'VIP &lt;3' }).name).toBe('VIP <3');
+    expect(Contact.parse({ id: '3', name: 'O&#39;Brien &amp; Sons' }).name).toBe("O'Brien & Sons");
+    expect(Author.parse({ type: 'admin', name: 'Ann &quot;Ops&quot;' }).name).toBe('Ann "Ops"');
+  });
+
+  it('leaves names without an entity (or with a bare ampersand) as they are, and absent ones absent', () => {
+    expect(Company.parse({ id: '4', name: 'AT&T' }).name).toBe('AT&T');
+    expect(Admin.parse({ type: 'admin', id: '5', name: 'R&D desk' }).name).toBe('R&D desk');
+    expect(Contact.parse({ id: '6', name: null }).name).toBeNull();
+    expect('name' in Contact.parse({ id: '7' })).toBe(false);
   });
 });
