@@ -245,7 +245,12 @@ export class ConversationSync {
   ) {
     let line: ThreadLine | undefined;
     if (cause.topic === 'conversation.priority.updated') {
-      line = { kind: 'priority', actor: null, detail: conversation.priority === 'priority' ? 'priority' : null };
+      // the part Intercom records for the change names who made it
+      const changed = conversationParts(conversation)
+        .filter((p) => p.part_type === 'priority_changed')
+        .at(-1);
+      const actor = changed?.author?.name ?? null;
+      line = { kind: 'priority', actor, detail: conversation.priority === 'priority' ? 'priority' : null };
     } else if (cause.topic === 'conversation.rating.added' && conversation.conversation_rating?.rating) {
       const { rating, remark } = conversation.conversation_rating;
       line = { kind: 'rating', actor: contact?.name ?? null, detail: `${rating}/5${remark ? `: “${remark}”` : ''}` };

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -238,9 +238,24 @@ describe('the thread follows the conversation', () => {
     const { id, created } = newConversation();
     await h.webhook(created);
     await h.drained();
-    Object.assign(h.intercom.conversations.get(id) ?? {}, {
+    const conversation = h.intercom.conversations.get(id) as {
+      conversation_parts?: { conversation_parts?: unknown[] };
+    };
+    // the part Intercom records for a priority change, as a real conversation.priority.updated carries it
+    const real = JSON.parse(
+      readFileSync(
+        new URL('../fixtures/intercom/real/webhook-conversation-priority-updated.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { data: { item: { conversation_parts: { conversation_parts: unknown[] } } } };
+    const changed = real.data.item.conversation_parts.conversation_parts[0];
+    Object.assign(conversation, {
       priority: 'priority',
       conversation_rating: { rating: 5, remark: 'great help' },
+      conversation_parts: {
+        type: 'conversation_part.list',
+        conversation_parts: [...(conversation.conversation_parts?.conversation_parts ?? []), changed],
+      },
     });
     // explicit times: the worker orders a conversation's events by created_at, and a second boundary crossed
     // between building two notifications would otherwise reorder them
@@ -255,9 +270,9 @@ describe('the thread follows the conversation', () => {
     await h.drained();
     const [card] = h.cards();
     expect(h.threadOf(card?.ts ?? '').map((m) => m.text)).toEqual([
-      '⭐ *Someone* marked the conversation as priority',
+      '⭐ *John Doe* marked the conversation as priority',
       '🌟 *Dana Customer* rated the conversation 5/5: “great help”',
-      '⭐ *Someone* marked the conversation as priority',
+      '⭐ *John Doe* marked the conversation as priority',
       '🗑️ The conversation was deleted in Intercom',
     ]);
     expect(text(card?.blocks)).toContain('⭐ Priority');
