@@ -29,7 +29,7 @@ export class Cards {
 
   /** Whether the message at channel/ts is this conversation's card (a button names its conversation: checked). */
   async isCardOf(channel: string, ts: string, conversationId: string): Promise<boolean> {
-    return (await this.#d.store.cardAt(channel, ts))?.conversationId === conversationId;
+    return (await this.conversationAt(channel, ts)) === conversationId;
   }
 
   /** The conversation whose card (or card's thread, given its root) is at channel/ts. */
