@@ -58,6 +58,11 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
       'CREATE INDEX seen_interactions_seen_at ON seen_interactions (seen_at)',
     ],
   },
+  {
+    // what each card shows, so a card can be redrawn after its conversation is deleted in Intercom
+    version: 5,
+    statements: ['ALTER TABLE cards ADD COLUMN shown TEXT'],
+  },
 ];
 
 /**

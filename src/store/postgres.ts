@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
-import { deliveryFromRow } from './rows.ts';
+import { cardFromRow, deliveryFromRow } from './rows.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, unknown>;
@@ -253,14 +253,11 @@ export class PostgresStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const { rows } = await this.#query('SELECT channel, ts, fingerprint FROM cards WHERE conversation_id = $1', [
+    const { rows } = await this.#query('SELECT channel, ts, fingerprint, shown FROM cards WHERE conversation_id = $1', [
       conversationId,
     ]);
     const row = rows[0];
-    if (!row) return undefined;
-    const card: Card = { conversationId, channel: String(row.channel), ts: String(row.ts) };
-    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
-    return card;
+    return row && cardFromRow(row, { conversationId, channel: String(row.channel), ts: String(row.ts) });
   }
 
   async cardAt(channel: string, ts: string): Promise<Card | undefined> {
@@ -269,18 +266,15 @@ export class PostgresStore implements Store {
       [channel, ts],
     );
     const row = rows[0];
-    if (!row) return undefined;
-    const card: Card = { conversationId: String(row.conversation_id), channel, ts };
-    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
-    return card;
+    return row && cardFromRow(row, { conversationId: String(row.conversation_id), channel, ts });
   }
 
   async saveCard(card: Card): Promise<void> {
     await this.#query(
-      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (conversation_id) DO UPDATE SET
-           channel = excluded.channel, ts = excluded.ts, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`,
-      [card.conversationId, card.channel, card.ts, card.fingerprint ?? null, Date.now()],
+      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts,
+           fingerprint = excluded.fingerprint, shown = excluded.shown, updated_at = excluded.updated_at`,
+      [card.conversationId, card.channel, card.ts, card.fingerprint ?? null, card.shown ?? null, Date.now()],
     );
   }
 

@@ -1,4 +1,4 @@
-import type { Delivery } from './store.ts';
+import type { Card, Delivery } from './store.ts';
 
 /**
  * An inbox row as either engine returns it, read as a Delivery. `leases` is how many times it has been handed out,
@@ -15,4 +15,12 @@ export function deliveryFromRow(row: Record<string, unknown>, leases: number): D
     attempts: leases,
     lastError: row.last_error === null ? null : String(row.last_error),
   };
+}
+
+/** A cards row as either engine returns it; `fingerprint` and `shown` only when the row has them. */
+export function cardFromRow(row: Record<string, unknown>, where: Omit<Card, 'fingerprint' | 'shown'>): Card {
+  const card: Card = { ...where };
+  if (row.fingerprint != null) card.fingerprint = String(row.fingerprint);
+  if (row.shown != null) card.shown = String(row.shown);
+  return card;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
-import { deliveryFromRow } from './rows.ts';
+import { cardFromRow, deliveryFromRow } from './rows.ts';
 import type { Card, Delivery, NewDelivery, Store } from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
@@ -220,13 +220,10 @@ export class SqliteStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const row = this.#sql('SELECT channel, ts, fingerprint FROM cards WHERE conversation_id = ?').get(conversationId) as
-      | Row
-      | undefined;
-    if (!row) return undefined;
-    const card: Card = { conversationId, channel: String(row.channel), ts: String(row.ts) };
-    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
-    return card;
+    const row = this.#sql('SELECT channel, ts, fingerprint, shown FROM cards WHERE conversation_id = ?').get(
+      conversationId,
+    ) as Row | undefined;
+    return row && cardFromRow(row, { conversationId, channel: String(row.channel), ts: String(row.ts) });
   }
 
   async cardAt(channel: string, ts: string): Promise<Card | undefined> {
@@ -234,18 +231,15 @@ export class SqliteStore implements Store {
       channel,
       ts,
     ) as Row | undefined;
-    if (!row) return undefined;
-    const card: Card = { conversationId: String(row.conversation_id), channel, ts };
-    if (row.fingerprint !== null) card.fingerprint = String(row.fingerprint);
-    return card;
+    return row && cardFromRow(row, { conversationId: String(row.conversation_id), channel, ts });
   }
 
   async saveCard(card: Card): Promise<void> {
     this.#sql(
-      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (conversation_id) DO UPDATE SET
-           channel = excluded.channel, ts = excluded.ts, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`,
-    ).run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, Date.now());
+      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts,
+           fingerprint = excluded.fingerprint, shown = excluded.shown, updated_at = excluded.updated_at`,
+    ).run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, card.shown ?? null, Date.now());
   }
 
   async markPartShown(conversationId: string, partId: string): Promise<boolean> {

@@ -93,4 +93,9 @@ export interface Card {
   ts: string;
   /** A digest of what the card shows, to skip updates that would change nothing. */
   fingerprint?: string | undefined;
+  /**
+   * What the card shows, as the bridge serialised it (opaque here): once a conversation is deleted in Intercom it
+   * can no longer be fetched, and this is what its card is redrawn from. Read by getCard only.
+   */
+  shown?: string | undefined;
 }

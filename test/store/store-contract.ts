@@ -126,6 +126,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    it('keeps what a card shows with it, for getCard, and replaces it on the next save', async () => {
+      const shown = JSON.stringify({ subject: 'Ünïcode “quotes” \u0000-free', bodyHtml: '<p>a</p>'.repeat(2000) });
+      await store.saveCard({ conversationId: 'c7', channel: 'C1', ts: '1700000000.000300', fingerprint: 'f', shown });
+      expect((await store.getCard('c7'))?.shown).toBe(shown);
+      expect(await store.cardAt('C1', '1700000000.000300')).not.toHaveProperty('shown');
+      await store.saveCard({ conversationId: 'c7', channel: 'C1', ts: '1700000000.000300', fingerprint: 'g' });
+      expect(await store.getCard('c7')).toEqual({
+        conversationId: 'c7',
+        channel: 'C1',
+        ts: '1700000000.000300',
+        fingerprint: 'g',
+      });
+    });
+
     it('finds a card by its Slack message, and only where it is now', async () => {
       await store.saveCard({ conversationId: 'c9', channel: 'C1', ts: '1700000000.000100' });
       await store.saveCard({ conversationId: 'c8', channel: 'C1', ts: '1700000000.000200', fingerprint: 'f' });
