@@ -79,6 +79,9 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'users.info': ['users:read', 'users:read.email'],
   'bots.info': ['users:read'], // which app the bot token belongs to, when auth.test does not say
   'reactions.add': ['reactions:write'],
+  // a customer's attachments copied into a card's thread (Slack's external upload flow)
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
   'views.open': [],
   'views.update': [],
 };
@@ -149,13 +152,16 @@ describe('manifest.yml', () => {
     // Bolt's client is called as client.chat.postMessage(…); the bridge's own transport as write('chat.postMessage', …)
     const calls = [
       ...source.matchAll(/client\.((?:chat|conversations|users|reactions|views|auth)\.[a-zA-Z]+)\(/g),
-      ...source.matchAll(/\b(?:write|read)\('([a-z]+\.[a-zA-Z]+)'/g),
+      ...source.matchAll(/\b(?:write|writeForm|read)\('([a-z]+\.[a-zA-Z]+)'/g),
     ].map((m) => m[1] as string);
     const called = Object.keys(METHOD_SCOPES).filter((method) => calls.includes(method));
     const unknown = calls.filter((method) => !(method in METHOD_SCOPES));
     expect(unknown).toEqual([]);
     const needed = new Set([
       'commands', // the slash command and the shortcuts
+      // files people attach (the reply and note modals' file input, file shares in a thread) are fetched from
+      // their url_private_download, which is no Web API method
+      ...(source.includes('url_private_download') ? ['files:read'] : []),
       ...called.flatMap((m) => METHOD_SCOPES[m] ?? []),
       ...manifest.settings.event_subscriptions.bot_events.map((e) => EVENT_SCOPES[e] ?? `(no scope known for ${e})`),
     ]);

@@ -52,6 +52,21 @@ export interface SlackPort {
   permalink(channel: string, ts: string): Promise<string>;
   /** Adds an emoji reaction (by name, without colons) to a message; already there counts as done. */
   react(channel: string, ts: string, emoji: string): Promise<void>;
+  /**
+   * Shares a file in a thread as its own message (needs files:write). Slack's file messages carry no metadata, so
+   * findThreadLine cannot find one: `key` only names the upload in the log, and the returned fileId is what to keep.
+   * A refusal no retry fixes (uploads disabled, file too large for the workspace, no files:write) is a
+   * PermanentFailure: post a link instead.
+   */
+  uploadToThread(channel: string, threadTs: string, file: ThreadFile, key?: string): Promise<{ fileId: string }>;
+}
+
+/** A file to share in a thread: its bytes, the name Slack shows, and optionally a title and alt text for images. */
+export interface ThreadFile {
+  filename: string;
+  bytes: Buffer;
+  title?: string | undefined;
+  altText?: string | undefined;
 }
 
 /** Where a conversation's card goes: a channel id, or nowhere (a routing rule dropped it). */

@@ -1,6 +1,6 @@
 import { MessageGone, PermanentFailure, RetryLater } from '../bridge/failures.ts';
 import type { CardData, ThreadLine } from '../bridge/model.ts';
-import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace } from '../bridge/ports.ts';
+import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace, ThreadFile } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildThreadLine } from './blocks/thread.ts';
@@ -45,7 +45,21 @@ const PERMANENT = new Set([
   'invalid_arguments',
   'msg_too_long',
   'team_access_not_granted',
+  // files.getUploadURLExternal and files.completeUploadExternal: the workspace will not take this file
+  'file_uploads_disabled',
+  'file_uploads_except_images_disabled',
+  'file_upload_size_restricted',
+  'file_type_not_allowed',
+  'storage_limit_reached',
+  'alt_txt_too_large',
+  'missing_argument',
+  'posting_to_channel_denied',
+  'invalid_channel',
+  'upload_url_not_slack',
 ]);
+
+/** Slack caps alt text at 1000 characters and refuses the upload over it; a shorter description is still useful. */
+const MAX_ALT_TEXT = 1000;
 
 /** The bridge's SlackPort on the Web API: cards and thread lines rendered with Block Kit, errors sorted. */
 export class WebApiSlackPort implements SlackPort {
@@ -63,6 +77,10 @@ export class WebApiSlackPort implements SlackPort {
   /** Every Web API call goes through these, so each is counted with its result. */
   #write(method: string, args: Record<string, unknown>): Promise<SlackAnswer> {
     return this.#counted(method, () => this.#web.write(method, args));
+  }
+
+  #writeForm(method: string, args: Record<string, string | number | undefined>): Promise<SlackAnswer> {
+    return this.#counted(method, () => this.#web.writeForm(method, args));
   }
 
   #read(method: string, args: Record<string, string | number | boolean>): Promise<SlackAnswer> {
@@ -217,6 +235,34 @@ export class WebApiSlackPort implements SlackPort {
     } catch (error) {
       if (platformError(error) !== 'already_reacted') throw classify(error);
     }
+  }
+
+  /**
+   * Slack's external upload: ask for an upload URL (form fields only: the method takes no JSON), send the bytes
+   * there, then share the file in the thread. A retry starts over: an upload never completed is dropped by Slack.
+   */
+  async uploadToThread(channel: string, threadTs: string, file: ThreadFile, key?: string): Promise<{ fileId: string }> {
+    const ticket = await this.#call(() =>
+      this.#writeForm('files.getUploadURLExternal', {
+        filename: file.filename,
+        length: file.bytes.length,
+        alt_txt: file.altText?.slice(0, MAX_ALT_TEXT),
+      }),
+    );
+    const fileId = String(ticket.file_id ?? '');
+    const uploadUrl = String(ticket.upload_url ?? '');
+    await this.#call(() =>
+      this.#counted('upload_url', () => this.#web.upload(uploadUrl, file.bytes).then(() => ticket)),
+    );
+    await this.#inChannel(channel, () =>
+      this.#write('files.completeUploadExternal', {
+        files: [{ id: fileId, title: file.title ?? file.filename }],
+        channel_id: channel,
+        thread_ts: threadTs,
+      }),
+    );
+    this.#logger.debug({ channel, threadTs, fileId, key, bytes: file.bytes.length }, 'shared a file in a thread');
+    return { fileId };
   }
 
   /** Runs a post; when the bot is not in the (public) channel, joins it and tries once more. */

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Dispatcher } from 'undici';
-import { header, type TextResponse } from '../net/request-text.ts';
-import { type OutboundRequest, Transport } from '../net/transport.ts';
+import { header, requestText, type TextResponse } from '../net/request-text.ts';
+import { keepAliveDispatcher, type OutboundRequest, Transport } from '../net/transport.ts';
 import { SlackHttpError, SlackPlatformError, SlackRateLimitedError, SlackRequestError } from './errors.ts';
 
 /**
@@ -17,6 +17,9 @@ import { SlackHttpError, SlackPlatformError, SlackRateLimitedError, SlackRequest
  */
 export class SlackWebApi {
   readonly #transport: Transport;
+  readonly #injected: Dispatcher | undefined;
+  /** For upload URLs, which are on another origin than the API's; made on first use. */
+  #uploads: Dispatcher | undefined;
 
   constructor(
     token: string,
@@ -30,6 +33,7 @@ export class SlackWebApi {
       timeoutMs: options.timeoutMs ?? 15_000,
       dispatcher: options.dispatcher,
     });
+    this.#injected = options.dispatcher;
   }
 
   /** A method that changes something (chat.postMessage, reactions.add …): POST with a JSON body. */
@@ -42,14 +46,66 @@ export class SlackWebApi {
     return this.#send(method, { method: 'GET', path: `/${method}`, query: args });
   }
 
-  close(): Promise<void> {
-    return this.#transport.close();
+  /** A method that takes no JSON (files.getUploadURLExternal): POST with form fields; undefined ones are left out. */
+  writeForm(method: string, args: Record<string, string | number | undefined>): Promise<SlackAnswer> {
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(args)) if (value !== undefined) form.set(key, String(value));
+    const request = this.#transport.prepare({ method: 'POST', path: `/${method}` });
+    const headers = { ...(request.headers as Record<string, string>), 'content-type': FORM };
+    return this.#answer(method, () => this.#transport.send({ ...request, headers, body: form.toString() }));
   }
 
-  async #send(method: string, request: OutboundRequest): Promise<SlackAnswer> {
+  /**
+   * POSTs a file's bytes to the `upload_url` files.getUploadURLExternal gave. The URL itself authorizes the upload,
+   * so the bot token is not sent; and only to Slack's own hosts (or the API base's origin, a fake in tests), so a
+   * tampered answer cannot send the bytes elsewhere. Failures are SlackCallErrors of the method `upload_url`.
+   */
+  async upload(uploadUrl: string, bytes: Buffer): Promise<void> {
+    const target = this.#uploadTarget(uploadUrl);
+    this.#uploads ??= this.#injected ?? keepAliveDispatcher(4);
     let response: TextResponse;
     try {
-      response = await this.#transport.send(this.#transport.prepare(request));
+      response = await requestText(this.#uploads, {
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bytes,
+        headersTimeout: UPLOAD_TIMEOUT_MS,
+        bodyTimeout: UPLOAD_TIMEOUT_MS,
+      });
+    } catch (cause) {
+      throw new SlackRequestError(UPLOAD, cause);
+    }
+    if (response.statusCode === 429) {
+      throw new SlackRateLimitedError(UPLOAD, retryAfterSeconds(header(response.headers, 'retry-after')));
+    }
+    if (response.statusCode !== 200) throw new SlackHttpError(UPLOAD, response.statusCode);
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+    if (this.#uploads && this.#uploads !== this.#injected) await this.#uploads.close();
+  }
+
+  #uploadTarget(uploadUrl: string): URL {
+    const target = URL.canParse(uploadUrl) ? new URL(uploadUrl) : undefined;
+    const slacks = target?.protocol === 'https:' && /(^|\.)slack\.com$/.test(target.hostname);
+    if (!target || !(slacks || target.origin === this.#transport.origin)) {
+      // the URL stays out of the error: it is a credential for one upload
+      throw new SlackPlatformError(UPLOAD, 'upload_url_not_slack', { ok: false, error: 'upload_url_not_slack' });
+    }
+    return target;
+  }
+
+  #send(method: string, request: OutboundRequest): Promise<SlackAnswer> {
+    return this.#answer(method, () => this.#transport.send(this.#transport.prepare(request)));
+  }
+
+  async #answer(method: string, send: () => Promise<TextResponse>): Promise<SlackAnswer> {
+    let response: TextResponse;
+    try {
+      response = await send();
     } catch (cause) {
       throw new SlackRequestError(method, cause);
     }
@@ -69,6 +125,12 @@ export class SlackWebApi {
     return answer;
   }
 }
+
+const FORM = 'application/x-www-form-urlencoded';
+/** How failures of the upload step are named: it is no Web API method, but it fails like one. */
+const UPLOAD = 'upload_url';
+/** The bytes of an attachment (up to ATTACHMENT_MAX_BYTES) can take longer than one API answer. */
+const UPLOAD_TIMEOUT_MS = 60_000;
 
 /** A successful answer: Slack's JSON (`ok: true` and the method's fields), plus the token's granted scopes. */
 export interface SlackAnswer {

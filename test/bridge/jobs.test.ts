@@ -55,6 +55,9 @@ const slack = {
   async react(_channel: string, _ts: string, emoji: string) {
     reactions.push(emoji);
   },
+  async uploadToThread() {
+    return { fileId: 'F1' };
+  },
 };
 
 function handler() {

@@ -50,7 +50,43 @@ export interface PostedMessage {
   blocks: unknown[];
   user: string;
   metadata?: Record<string, unknown> | undefined;
+  /** A file share (files.completeUploadExternal): the files, as history shows them. */
+  files?: Array<{ id: string; name: string; title: string }> | undefined;
 }
+
+/** A file as the external upload flow leaves it: asked for, its bytes sent, then shared (or not yet). */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  /** The length files.getUploadURLExternal was told. */
+  length: number;
+  altText?: string | undefined;
+  /** What reached the upload URL; undefined until it did. */
+  bytes?: Buffer | undefined;
+  /** The Authorization header sent with the bytes (Slack needs none: the URL is the credential). */
+  uploadAuthorization?: string | undefined;
+  title?: string | undefined;
+  /** Where files.completeUploadExternal shared it; undefined until then. */
+  channel?: string | undefined;
+  threadTs?: string | undefined;
+}
+
+/** A file a person shared, as Slack's payloads carry it (the fields the bridge reads, and a few more). */
+export interface SharedFile {
+  id: string;
+  created: number;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  user: string;
+  size: number;
+  url_private: string;
+  url_private_download: string;
+}
+
+/** Where this fake serves shared files, as Slack's file host does: /files-pri/<team>-<file id>/download/<name>. */
+const FILES_PATH = '/files-pri/';
 
 export const BOT_USER_ID = 'UBOT00001';
 export const BOT_ID = 'BBOT00001';
@@ -69,6 +105,8 @@ export class FakeSlack {
   readonly views = new Map<string, Record<string, unknown>>();
   readonly ephemerals: Array<{ channel: string; user: string; text: string; threadTs?: string | undefined }> = [];
   readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
+  /** Files by id, from files.getUploadURLExternal on; `sharedFiles` lists those completed into a channel. */
+  readonly uploads = new Map<string, UploadedFile>();
   /** Milliseconds before answering a method (after it took effect); 0 by default. */
   latencyMs: (method: string) => number = () => 0;
   /** Sees each Web API call the moment it arrives (before it takes effect): to check what was so at that time. */
@@ -89,8 +127,14 @@ export class FakeSlack {
     'groups:history',
     'reactions:read',
     'reactions:write',
+    'files:read',
+    'files:write',
   ];
   readonly #faults: Array<SlackFault & { left: number }> = [];
+  /** Files people shared (addFile), by id, with their content. */
+  readonly #heldFiles = new Map<string, { file: SharedFile; content: Buffer }>();
+  /** Each request for a shared file's url_private_download: which file, and whether it carried the bot token. */
+  readonly fileDownloads: Array<{ id: string; authorized: boolean }> = [];
   readonly #server: Server;
   /** Socket Mode: apps.connections.open hands out ws://…/socket, where envelopes go to the app. */
   readonly #sockets = new WebSocketServer({ noServer: true });
@@ -212,6 +256,11 @@ export class FakeSlack {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** Files shared into a channel or thread, in the order they were completed. */
+  get sharedFiles(): UploadedFile[] {
+    return [...this.uploads.values()].filter((f) => f.channel !== undefined);
+  }
+
   /** Calls of one method, in order. */
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
@@ -223,6 +272,7 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
 
+    if (url.pathname.startsWith(FILES_PATH)) return this.#serveFile(req, res, url.pathname);
     if (url.pathname.startsWith('/response/')) {
       const post: ResponsePost = { id: url.pathname.slice('/response/'.length), body: JSON.parse(raw || '{}') };
       this.responses.push(post);
@@ -232,8 +282,12 @@ export class FakeSlack {
       if (gate) await gate.pass(post);
       return send(res, 200, { ok: true });
     }
+    if (url.pathname.startsWith('/upload/v1/')) return this.#receiveUpload(req, res, url, Buffer.concat(chunks));
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'], raw, url.searchParams);
+    // files.getUploadURLExternal takes form fields (or a query) only; Slack reads no JSON body for it
+    if (method === 'files.getUploadURLExternal' && req.headers['content-type']?.startsWith('application/json'))
+      for (const key of Object.keys(JSON.parse(raw || '{}'))) delete args[key];
     const call: SlackCall = { method, args, at: Date.now() };
     this.calls.push(call);
     this.onCall?.(call);
@@ -264,6 +318,130 @@ export class FakeSlack {
     return send(res, 200, answer, { 'x-oauth-scopes': this.grantedScopes.join(',') });
   }
 
+  /**
+   * The upload URL: takes the bytes raw, or as the one file of a multipart form (as the WebClient sends them), and
+   * answers 200 as Slack does. Faults set with `fail({ method: 'upload_url' })` apply; an unknown id is a 404.
+   */
+  async #receiveUpload(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+    const file = this.uploads.get(url.pathname.slice('/upload/v1/'.length));
+    const call: SlackCall = { method: 'upload_url', args: { file_id: file?.id, bytes: body.length }, at: Date.now() };
+    this.calls.push(call);
+    this.onCall?.(call);
+    const fault = this.#takeFault('upload_url');
+    if (fault?.status) {
+      call.status = fault.status;
+      const retry: Record<string, string> =
+        fault.status === 429 ? { 'retry-after': String(fault.retryAfter ?? 1) } : {};
+      res.writeHead(fault.status, { 'content-type': 'text/plain', ...retry });
+      return void res.end('failed');
+    }
+    if (!file) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    const bytes = await uploadedBytes(req.headers['content-type'], body);
+    if (bytes.length !== file.length) {
+      return void res.writeHead(400, { 'content-type': 'text/plain' }).end('length does not match');
+    }
+    file.bytes = bytes;
+    file.uploadAuthorization = req.headers.authorization;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+  }
+
+  /** files.getUploadURLExternal, with the argument rules Slack documents (`length` of 0 is `missing_argument`). */
+  #uploadUrl(args: Record<string, unknown>): Record<string, unknown> {
+    if (!this.grantedScopes.includes('files:write'))
+      return { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.grantedScopes.join(',') };
+    const filename = args.filename === undefined ? '' : String(args.filename);
+    const length = args.length === undefined ? Number.NaN : Number(args.length);
+    if (!filename || !Number.isInteger(length) || length < 0) return { ok: false, error: 'invalid_arguments' };
+    if (length === 0) return { ok: false, error: 'missing_argument' };
+    const altText = args.alt_txt === undefined ? undefined : String(args.alt_txt);
+    if (altText !== undefined && altText.length > 1000) return { ok: false, error: 'alt_txt_too_large' };
+    const id = `F${this.#nextTs().replace('.', '')}`;
+    this.uploads.set(id, { id, filename, length, altText });
+    return { ok: true, upload_url: `${this.#url}/upload/v1/${id}`, file_id: id };
+  }
+
+  /** files.completeUploadExternal: shares uploaded files; in a thread when thread_ts is given, as one message. */
+  #completeUpload(args: Record<string, unknown>): Record<string, unknown> {
+    if (!this.grantedScopes.includes('files:write'))
+      return { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.grantedScopes.join(',') };
+    const wanted = jsonArray(args.files) as Array<{ id?: unknown; title?: unknown }>;
+    if (wanted.length === 0 || wanted.some((f) => typeof f?.id !== 'string'))
+      return { ok: false, error: 'invalid_arguments' };
+    const files = wanted.map((f) => ({ file: this.uploads.get(String(f.id)), title: f.title }));
+    // a file whose bytes never arrived is as unknown to Slack as one it never handed out
+    if (files.some(({ file }) => !file?.bytes || file.channel !== undefined))
+      return { ok: false, error: 'file_not_found' };
+    const channelId = args.channel_id === undefined ? undefined : String(args.channel_id);
+    const channel = channelId === undefined ? undefined : this.channels.get(channelId);
+    if (channelId !== undefined) {
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      if (channel.isArchived) return { ok: false, error: 'is_archived' };
+      if (!channel.botIsMember) return { ok: false, error: 'not_in_channel' };
+    }
+    const threadTs = args.thread_ts === undefined ? undefined : String(args.thread_ts);
+    const shared = files.map(({ file, title }) => {
+      const f = file as UploadedFile;
+      f.title = title === undefined ? f.filename : String(title);
+      f.channel = channelId ?? '';
+      f.threadTs = threadTs;
+      return f;
+    });
+    if (channelId !== undefined) {
+      this.messages.push({
+        channel: channelId,
+        ts: this.#nextTs(),
+        threadTs,
+        text: args.initial_comment === undefined ? '' : String(args.initial_comment),
+        blocks: [],
+        user: BOT_USER_ID,
+        files: shared.map((f) => ({ id: f.id, name: f.filename, title: f.title ?? f.filename })),
+      });
+    }
+    return { ok: true, files: shared.map((f) => ({ id: f.id, title: f.title })) };
+  }
+
+  // ---- files people share (url_private_download, served with the bot token) ------------------------------
+
+  /**
+   * A file as a person shares it (in a modal's file input, or on a message), held here: the object Slack puts in
+   * payloads, its `url_private_download` served by this fake to the bot token only.
+   */
+  addFile(fields: { name: string; content: Buffer | string; mimetype?: string; user?: string }): SharedFile {
+    this.#seq += 1;
+    const id = `F0SHARED${String(this.#seq).padStart(4, '0')}`;
+    const content = Buffer.from(fields.content);
+    const url = `${this.#url}${FILES_PATH}${TEAM_ID}-${id}/download/${encodeURIComponent(fields.name)}`;
+    const file: SharedFile = {
+      id,
+      created: this.#clock,
+      name: fields.name,
+      title: fields.name,
+      mimetype: fields.mimetype ?? 'application/octet-stream',
+      filetype: fields.name.split('.').pop() ?? 'binary',
+      user: fields.user ?? 'U0ALICE01',
+      size: content.length,
+      url_private: url.replace('/download/', '/'),
+      url_private_download: url,
+    };
+    this.#heldFiles.set(id, { file, content });
+    return file;
+  }
+
+  #serveFile(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const id = /^\/files-pri\/[A-Z0-9]+-([A-Z0-9]+)\//.exec(path)?.[1] ?? '';
+    const held = this.#heldFiles.get(id);
+    const authorized = req.headers.authorization === `Bearer ${this.token}`;
+    this.fileDownloads.push({ id, authorized });
+    // as Slack: without the token, its sign-in page (200, HTML), not the file
+    if (!authorized) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<html><body>Sign in to Slack</body></html>');
+    }
+    if (!held) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': held.file.mimetype, 'content-length': String(held.content.length) });
+    res.end(held.content);
+  }
+
   /** A message as history and replies return it; metadata only when asked for, as Slack does. */
   #shown(m: PostedMessage, args: Record<string, unknown>) {
     const withMetadata = !this.withholdMetadata && String(args.include_all_metadata) === 'true' && m.metadata;
@@ -274,6 +452,7 @@ export class FakeSlack {
       bot_id: BOT_ID,
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       ...(withMetadata ? { metadata: m.metadata } : {}),
+      ...(m.files ? { files: m.files } : {}),
     };
   }
 
@@ -452,6 +631,10 @@ export class FakeSlack {
         this.views.set(id, view);
         return { ok: true, view };
       }
+      case 'files.getUploadURLExternal':
+        return this.#uploadUrl(args);
+      case 'files.completeUploadExternal':
+        return this.#completeUpload(args);
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -469,6 +652,16 @@ function parseArgs(contentType: string | undefined, raw: string, query: URLSearc
   if (contentType?.startsWith('application/json')) return { ...args, ...(raw ? JSON.parse(raw) : {}) };
   for (const [key, value] of new URLSearchParams(raw)) args[key] = value;
   return args;
+}
+
+/** The bytes sent to an upload URL: the body itself, or the one file of a multipart form. */
+async function uploadedBytes(contentType: string | undefined, body: Buffer): Promise<Buffer> {
+  if (!contentType?.startsWith('multipart/form-data')) return body;
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return Buffer.alloc(0);
 }
 
 function jsonObject(value: unknown): Record<string, unknown> | undefined {
