@@ -33,6 +33,14 @@ export const ENV_DEFAULTS = {
   THREAD_MESSAGES: 'note',
   REACTIONS: 'on',
   READ_ACCESS: 'teammates',
+  FIN_CONVERSATIONS: 'show',
+  FILES: 'upload',
+  ATTACHMENT_HOSTS:
+    'downloads.intercomcdn.com,downloads.intercomcdn.eu,downloads.au.intercomcdn.com,uploads.intercomusercontent.com,' +
+    '*.intercom-attachments-1.com,*.intercom-attachments-2.com,*.intercom-attachments-3.com,' +
+    '*.intercom-attachments-4.com,*.intercom-attachments-5.com,*.intercom-attachments-6.com,' +
+    '*.intercom-attachments-7.com,*.intercom-attachments-8.com,*.intercom-attachments-9.com',
+  ATTACHMENT_MAX_BYTES: '20971520',
   LOG_LEVEL: 'info',
   LOG_PRETTY: 'false',
 } as const;
@@ -61,6 +69,26 @@ const integer = (what: string, min: number, max: number) =>
     .int(`must be a whole number: ${what}`)
     .min(min, `must be at least ${min}: ${what}`)
     .max(max, `must be at most ${max}: ${what}`);
+
+/** A download is held in memory whole, so its cap is a memory bound too: 100 MiB at most. */
+const MAX_ATTACHMENT_BYTES = 104_857_600;
+
+/** Comma-separated hosts, each exact (`downloads.intercomcdn.com`) or a `*.suffix` for the hosts below it. */
+const hostList = z.string().transform((text, ctx) => {
+  const hosts = text
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(host))
+      ctx.addIssue({
+        code: 'custom',
+        message: `has "${host}", not a host like downloads.intercomcdn.com or *.example.com`,
+      });
+  }
+  if (hosts.length === 0) ctx.addIssue({ code: 'custom', message: 'names no host' });
+  return hosts;
+});
 
 const EnvSchema = z.object({
   SLACK_BOT_TOKEN: slackToken(required('the bot token, xoxb-…'), 'xoxb-', 'a bot token'),
@@ -119,6 +147,16 @@ const EnvSchema = z.object({
   READ_ACCESS: withDefault(
     z.enum(['teammates', 'workspace'], { error: 'must be teammates or workspace' }),
     ENV_DEFAULTS.READ_ACCESS,
+  ),
+  FIN_CONVERSATIONS: withDefault(
+    z.enum(['show', 'handoff'], { error: 'must be show or handoff' }),
+    ENV_DEFAULTS.FIN_CONVERSATIONS,
+  ),
+  FILES: withDefault(z.enum(['upload', 'link'], { error: 'must be upload or link' }), ENV_DEFAULTS.FILES),
+  ATTACHMENT_HOSTS: withDefault(hostList, ENV_DEFAULTS.ATTACHMENT_HOSTS),
+  ATTACHMENT_MAX_BYTES: withDefault(
+    integer('bytes of one attachment copied into Slack', 1, MAX_ATTACHMENT_BYTES),
+    ENV_DEFAULTS.ATTACHMENT_MAX_BYTES,
   ),
   ADMIN_OVERRIDES: optional(
     z.string().transform((text, ctx) => {
@@ -193,6 +231,20 @@ export interface Config {
     /** Who may read Intercom data through Slack: mapped teammates only, or anyone in the workspace. */
     readonly readAccess: 'teammates' | 'workspace';
   };
+  /** What the bridge does with a customer's Intercom attachments in a card's thread. */
+  readonly attachments: {
+    /** `upload`: copy each file into the thread (needs files:write); `link`: post links to Intercom's copy. */
+    readonly files: 'upload' | 'link';
+    /** Hosts an attachment may be downloaded from: exact, or `*.suffix` (net/download.ts). */
+    readonly hosts: readonly string[];
+    /** Larger attachments get a link instead of an upload. */
+    readonly maxBytes: number;
+  };
+  /**
+   * `show` posts every card when its conversation starts; `handoff` posts one only once a person has the
+   * conversation, after Fin (Intercom's AI agent) hands it over (docs/configuration.md).
+   */
+  readonly finConversations: 'show' | 'handoff';
   readonly databaseUrl: string;
   readonly http: { readonly port: number; readonly host: string };
   readonly log: { readonly level: (typeof LOG_LEVELS)[number]; readonly pretty: boolean };
@@ -242,6 +294,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminOverrides: e.ADMIN_OVERRIDES ?? new Map(),
       readAccess: e.READ_ACCESS,
     },
+    attachments: { files: e.FILES, hosts: e.ATTACHMENT_HOSTS, maxBytes: e.ATTACHMENT_MAX_BYTES },
+    finConversations: e.FIN_CONVERSATIONS,
     databaseUrl: e.DATABASE_URL,
     http: { port: e.PORT, host: e.HOST },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       pollIntervalSeconds: 300,
     });
     expect(config.routesFile).toBeUndefined();
+    expect(config.finConversations).toBe('show');
     expect(config.databaseUrl).toBe('sqlite:./data/bridge.db');
     expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
     expect(config.log).toEqual({ level: 'info', pretty: false });
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
       INTERCOM_TIMEOUT_MS: '2500',
       INTERCOM_POLL_INTERVAL: '60',
       ROUTES_FILE: './routes.yml',
+      FIN_CONVERSATIONS: 'handoff',
       DATABASE_URL: 'postgres://u@localhost/db',
       PORT: '0',
       HOST: '127.0.0.1',
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
       pollIntervalSeconds: 60,
     });
     expect(config.routesFile).toBe('./routes.yml');
+    expect(config.finConversations).toBe('handoff');
     expect(config.databaseUrl).toBe('postgres://u@localhost/db');
     expect(config.http).toEqual({ port: 0, host: '127.0.0.1' });
     expect(config.log).toEqual({ level: 'debug', pretty: true });
@@ -167,6 +170,7 @@ describe('loadConfig', () => {
     ['LOG_PRETTY', 'maybe', 'must be true or false'],
     ['THREAD_MESSAGES', 'reply', 'must be note or off'],
     ['REACTIONS', 'yes', 'must be on or off'],
+    ['FIN_CONVERSATIONS', 'hide', 'must be show or handoff'],
     ['ADMIN_OVERRIDES', 'U0123ABCD=991,alice=992', 'has "alice=992", not SLACK_USER_ID=INTERCOM_ADMIN_ID'],
   ])('%s=%s is named with the reason', (name, value, reason) => {
     const lines = problems({ ...valid, [name]: value });

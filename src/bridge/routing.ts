@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Company, Contact, Conversation } from '../intercom/schemas.ts';
+import { type Company, type Contact, type Conversation, conversationParts } from '../intercom/schemas.ts';
+import { finState } from './fin.ts';
 import type { RouteDecision } from './ports.ts';
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
@@ -23,6 +24,7 @@ const Rule = z
         priority: z.boolean().optional(),
         source: oneOrMany.optional(),
         words: oneOrMany.optional(),
+        fin: z.boolean().optional(),
         contact: attributes.optional(),
         company: attributes.optional(),
       })
@@ -124,6 +126,7 @@ const CONDITIONS: { [K in keyof Wanted]: Condition<K> } = {
       .toLowerCase();
     return wanted.some((w) => text.includes(w.toLowerCase()));
   },
+  fin: (wanted, { conversation }) => finState(conversation, conversationParts(conversation)).involved === wanted,
   team: (wanted, facts) => assignedTo(facts.conversation.team_assignee_id, wanted, facts.teamName),
   admin: (wanted, facts) => assignedTo(facts.conversation.admin_assignee_id, wanted, facts.adminName),
   contact: (wanted, facts) => attributesMatch(facts.contact, wanted),

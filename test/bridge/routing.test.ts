@@ -114,6 +114,8 @@ describe('createRouter', () => {
     ['words: refund', true],
     ['words: [invoice]', true],
     ['words: b>refund', false],
+    ['fin: true', false],
+    ['fin: false', true],
     ['contact: { role: user, plan: enterprise }', true],
     ['contact: { custom_attributes.seats: 40 }', true],
     ['contact: { plan: free }', false],
@@ -223,6 +225,31 @@ routes:
     expect(await route({ ...facts(conversation()), contact: others })).toEqual({ channel: 'C0DEFAULT' });
     const none = { ...contact, companies: { data: [] } } as unknown as Contact;
     expect(await route({ ...facts(conversation()), contact: none })).toEqual({ channel: 'C0DEFAULT' });
+  });
+
+  it('a fin condition sees Fin by the participation flag, the ai_agent block or a part Fin wrote', async () => {
+    const route = createRouter(rules('routes:\n  - match: { fin: true }\n    channel: C0FIN0001'), 'C0DEFAULT');
+    const fin = { channel: 'C0FIN0001', rule: 'routes[0]' };
+    expect(await route(facts(conversation({ ai_agent_participated: true })))).toEqual(fin);
+    expect(await route(facts(conversation({ ai_agent: { resolution_state: 'escalated' } })))).toEqual(fin);
+    const finPart = {
+      id: '9',
+      part_type: 'comment',
+      body: '<p>Try this</p>',
+      author: { type: 'bot', from_ai_agent: true },
+    };
+    const parts = { conversation_parts: [finPart], total_count: 1 };
+    expect(await route(facts(conversation({ conversation_parts: parts })))).toEqual(fin);
+    // the Operator bot, though named Fin, is not the AI agent when the conversation says Fin took no part
+    const operator = { ...finPart, author: { type: 'bot', name: 'Fin' } };
+    const notFin = conversation({
+      ai_agent_participated: false,
+      conversation_parts: { conversation_parts: [operator] },
+    });
+    expect(await route(facts(notFin))).toEqual({ channel: 'C0DEFAULT' });
+    expect(problems('routes:\n  - match: { fin: sometimes }\n    channel: C0FIN0001')).toEqual([
+      'routes[0] match.fin: Invalid input: expected boolean, received string',
+    ]);
   });
 
   it('a contact or company condition fails when there is none', async () => {

@@ -64,6 +64,7 @@ const CASES: Record<string, Case[]> = {
     { conversation: { source: { type: 'whatsapp', body: 'hi' } } },
     { conversation: { source: { type: 'sms', body: 'hi' } } },
   ],
+  fin: [{ conversation: { ai_agent_participated: true } }],
 };
 
 /** Cases that hold only part of a rule's conditions, or none: they go to SLACK_CHANNEL. */
@@ -76,6 +77,7 @@ const UNMATCHED: Array<[string, Case]> = [
   ['an email from a free contact', { conversation: email('Contract', 'Renewal') }],
   ['a Pro company outside the EU', { company: { plan: { type: 'plan', name: 'Pro' } } }],
   ['an EU company on another plan', { company: { custom_attributes: { region: 'EU' } } }],
+  ['a chat Fin took no part in', { conversation: { ai_agent_participated: false } }],
 ];
 
 describe(FILE, () => {
@@ -98,7 +100,7 @@ describe(FILE, () => {
     const documented = [...table.matchAll(/^\| (`[a-z]+`(?: \/ `[a-z]+`)*) +\|/gm)].flatMap((m) =>
       [...(m[1] ?? '').matchAll(/`([a-z]+)`/g)].map((k) => k[1]),
     );
-    expect(documented).toEqual(['tag', 'team', 'admin', 'priority', 'source', 'words', 'contact', 'company']);
+    expect(documented).toEqual(['tag', 'team', 'admin', 'priority', 'source', 'words', 'fin', 'contact', 'company']);
     const used = new Set(rules.flatMap((r) => Object.keys(r.match)));
     expect(documented.filter((key) => !used.has(key as string))).toEqual([]);
     // and in the file's own words (the loader would refuse an unknown key, but not a missing one)
