@@ -5,6 +5,15 @@ import { conversationParts } from '../intercom/schemas.ts';
 import { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Delivery, NewDelivery, Store } from '../store/store.ts';
+import {
+  bodyWithFiles,
+  escapeText,
+  type Gathered,
+  gatherAttachments,
+  missedSentence,
+  SlackFileRef,
+  type SlackFiles,
+} from './attachments.ts';
 import type { ConversationSync } from './conversation-sync.ts';
 import { outcomeOf, PermanentFailure, RetryLater } from './failures.ts';
 import type { Identity } from './identity.ts';
@@ -28,6 +37,8 @@ export interface JobDeps {
   slack: SlackPort;
   store: Store;
   logger: Logger;
+  /** Fetches the Slack files a reply or note carries; without it, each file is named as not attached. */
+  files?: SlackFiles | undefined;
 }
 
 /** One kind of job: what its stored payload must be, and what runs it. */
@@ -70,13 +81,39 @@ const ThreadNote = z.object({
   ts: z.string(),
   threadTs: z.string(),
   user: z.string(),
+  /** Empty when the message is files only. */
   bodyHtml: z.string(),
+  /** A `file_share` message's files (where to fetch them: jobs are stored rows, never file bytes). */
+  files: z.array(SlackFileRef).optional(),
 });
 export type ThreadNote = z.infer<typeof ThreadNote>;
 
 /** One per Slack message: a retried event, or the same message seen twice, is a duplicate. */
 export function threadNoteJob(conversationId: string, note: ThreadNote, now = Date.now()): NewDelivery {
   return job(`slack-message:${note.channel}:${note.ts}`, THREAD_NOTE_TOPIC, conversationId, note, now);
+}
+
+// ── slack.modal_message: a reply or note from the card's modal, with files attached ──
+
+export const MODAL_MESSAGE_TOPIC = 'slack.modal_message';
+const ModalMessage = z.object({
+  kind: z.enum(['reply', 'note']),
+  /** Where the modal was opened from: where its sender is told how it went. */
+  channel: z.string(),
+  user: z.string(),
+  bodyHtml: z.string(),
+  /** What was typed, handed back when Intercom did not take it. */
+  typed: z.string(),
+  files: z.array(SlackFileRef),
+});
+export type ModalMessage = z.infer<typeof ModalMessage>;
+
+/**
+ * One per submission. Only a submission with files is a job (its files are fetched by the worker, which may take
+ * a while); one without is done straight after the answer to Slack, as every other modal is.
+ */
+export function modalMessageJob(conversationId: string, message: ModalMessage, now = Date.now()): NewDelivery {
+  return job(`modal-message:${randomUUID()}`, MODAL_MESSAGE_TOPIC, conversationId, message, now);
 }
 
 // ── slack.reaction: an emoji on a card that assigns or closes ──
@@ -132,6 +169,7 @@ export const JOBS: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
   [SYNC_TOPIC, inConversation(SyncRequest, (deps, id, request) => deps.sync.sync(id, undefined, request))],
   [CATCH_UP_TOPIC, inConversation(CatchUpRequest, (deps, id) => deps.sync.sync(id))],
   [THREAD_NOTE_TOPIC, inConversation(ThreadNote, addThreadNote)],
+  [MODAL_MESSAGE_TOPIC, inConversation(ModalMessage, sendModalMessage)],
   [REACTION_TOPIC, inConversation(Reaction, react)],
   ...[...CONVERSATION_TOPICS].map((topic): [string, JobKind] => [topic, webhook]),
 ]);
@@ -205,9 +243,9 @@ async function addThreadNote(deps: JobDeps, conversationId: string, note: Thread
     return;
   }
   const adminId = who.teammate.adminId;
-  let conversation: Awaited<ReturnType<IntercomClient['conversations']['note']>>;
+  let sent: Awaited<ReturnType<typeof sendWithFiles>>;
   try {
-    conversation = await deps.intercom.conversations.note(conversationId, { adminId, body: note.bodyHtml });
+    sent = await sendWithFiles(deps, conversationId, 'note', { adminId, bodyHtml: note.bodyHtml, files: note.files });
   } catch (error) {
     // safe to try again only when Intercom surely did not take the note; never risk a second one
     const outcome = outcomeOf(error);
@@ -219,11 +257,91 @@ async function addThreadNote(deps: JobDeps, conversationId: string, note: Thread
     await tell(`This message may not be in Intercom. ${explainIntercomError(error, 'note')}`);
     return;
   }
+  const { conversation, gathered } = sent;
   const mine = conversationParts(conversation).filter((p) => p.part_type === 'note' && p.author?.id === adminId);
   const part = mine.at(-1);
   if (part) await deps.store.markPartShown(conversationId, part.id);
   await slack.react(note.channel, note.ts, 'memo');
-  logger.info({ conversationId, adminId }, 'thread message added as a note');
+  await tellMissed(deps, gathered, 'note', tell);
+  logger.info({ conversationId, adminId, files: gathered.files.length }, 'thread message added as a note');
+}
+
+/**
+ * A reply or note with the files it names fetched from Slack and attached; a file that could not be is named in
+ * the body. Throws what the Intercom client threw; a retried job fetches the files again.
+ */
+async function sendWithFiles(
+  deps: JobDeps,
+  conversationId: string,
+  kind: 'reply' | 'note',
+  message: { adminId: string; bodyHtml: string; files?: readonly SlackFileRef[] | undefined },
+): Promise<{ conversation: Awaited<ReturnType<IntercomClient['conversations']['note']>>; gathered: Gathered }> {
+  const gathered = await gatherAttachments(message.files ?? [], deps.files);
+  const body = bodyWithFiles(message.bodyHtml, gathered, kind, deps.files?.maxBytes ?? 0);
+  const input = {
+    adminId: message.adminId,
+    body,
+    ...(gathered.files.length ? { attachmentFiles: gathered.files } : {}),
+  };
+  const conversation =
+    kind === 'reply'
+      ? await deps.intercom.conversations.reply(conversationId, input)
+      : await deps.intercom.conversations.note(conversationId, input);
+  return { conversation, gathered };
+}
+
+/** Tells the sender which files did not go (the reply or note itself went, and names them too). */
+async function tellMissed(
+  deps: JobDeps,
+  gathered: Gathered,
+  kind: 'reply' | 'note',
+  tell: (text: string) => Promise<void>,
+): Promise<void> {
+  const sentence = missedSentence(gathered.missed, kind, deps.files?.maxBytes ?? 0);
+  if (!sentence) return;
+  deps.logger.info({ missed: gathered.missed.map((m) => m.reason) }, 'files not attached');
+  await tell(sentence).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'could not tell the sender which files were not attached');
+  });
+}
+
+/**
+ * A reply or note from the card's modal, with its files. Done as the sender's teammate, retried only while
+ * Intercom surely did not take it (as a thread note); the card and thread are then synced, as after any action.
+ */
+async function sendModalMessage(deps: JobDeps, conversationId: string, message: ModalMessage): Promise<void> {
+  const { logger } = deps;
+  // never thrown: once Intercom may have the message, a retry of the job could send it twice
+  const tell = (text: string) =>
+    deps.slack.tellUser({ channel: message.channel, user: message.user }, text).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not tell the sender how their message went');
+    });
+  const who = await deps.identity.actor(message.user, message.kind, logger);
+  if ('lookupFailed' in who) throw new RetryLater('could not look up the Slack user', { cause: who.lookupFailed });
+  if ('refusal' in who) return tell(`${escapeText(who.refusal)}${handBack(message.typed)}`);
+  const adminId = who.teammate.adminId;
+  let gathered: Gathered;
+  try {
+    ({ gathered } = await sendWithFiles(deps, conversationId, message.kind, { adminId, ...message }));
+  } catch (error) {
+    const outcome = outcomeOf(error);
+    if (outcome === 'rate-limited' || outcome === 'not-done') {
+      throw new RetryLater(`Intercom did not take the ${message.kind} yet`, { cause: error });
+    }
+    logger.warn({ err: error, conversationId, action: message.kind }, 'action failed');
+    return tell(`${escapeText(explainIntercomError(error, message.kind))}${handBack(message.typed)}`);
+  }
+  logger.info({ conversationId, action: message.kind, adminId, files: gathered.files.length }, 'action done');
+  await tellMissed(deps, gathered, message.kind, tell);
+  // the card and thread line come from Intercom's record; a failed sync is caught up by the next one
+  await deps.sync.sync(conversationId).catch((error: unknown) => {
+    logger.warn({ err: error, conversationId }, 'could not sync the conversation after the action');
+  });
+}
+
+/** What the sender typed, quoted back under a failure so it is not lost (as slack/listeners/tell.ts does). */
+function handBack(typed: string): string {
+  return typed ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeText(typed)}` : '';
 }
 
 async function react(deps: JobDeps, conversationId: string, reaction: Reaction): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import type { SlackFileRef } from './attachments.ts';
 import type { Cards } from './cards.ts';
 import { reactionJob, threadNoteJob } from './jobs.ts';
 import type { Enqueue } from './worker.ts';
@@ -12,6 +13,8 @@ export interface SlackMessage {
   subtype?: string | undefined;
   botId?: string | undefined;
   text?: string | undefined;
+  /** A `file_share` message's files. */
+  files?: readonly SlackFileRef[] | undefined;
 }
 
 /** A reaction_added event. */
@@ -38,6 +41,16 @@ export interface ThreadEventsDeps {
   logger: Logger;
 }
 
+/**
+ * Why a message is not a person's own words or files: edits, joins, broadcasts and bot posts are not notes (the
+ * bridge's own uploads into threads are bot posts, so they never come back as notes); a file share with files is.
+ */
+function notAPersonsReply(message: SlackMessage): string | undefined {
+  const filesShared = message.subtype === 'file_share' && Boolean(message.files?.length);
+  if (message.subtype && !filesShared) return `subtype ${message.subtype}`;
+  return message.botId || !message.user ? 'not written by a person' : undefined;
+}
+
 /** Reactions on a card that do something, by emoji name (a Map: a custom emoji may be called `constructor`). */
 export const REACTION_ACTIONS: ReadonlyMap<string, 'assign_to_me' | 'close'> = new Map([
   ['eyes', 'assign_to_me'],
@@ -60,18 +73,23 @@ export class ThreadEvents {
   async message(message: SlackMessage): Promise<void> {
     const where = { channel: message.channel, ts: message.ts };
     if (this.#d.threadMessages === 'off') return this.#ignored('message', where, 'THREAD_MESSAGES=off');
-    // edits, joins, bot posts and file shares are not notes; only a person's plain reply in a card's thread is
-    if (message.subtype || message.botId || !message.user) {
-      const reason = message.subtype ? `subtype ${message.subtype}` : 'not written by a person';
-      return this.#ignored('message', where, reason);
-    }
-    const { threadTs } = message;
-    if (!threadTs || threadTs === message.ts) return this.#ignored('message', where, 'not a thread reply');
+    const refused = notAPersonsReply(message);
+    if (refused) return this.#ignored('message', where, refused);
+    const { threadTs, user } = message;
+    if (!threadTs || threadTs === message.ts || !user) return this.#ignored('message', where, 'not a thread reply');
     const conversationId = await this.#d.cards.conversationAt(message.channel, threadTs);
     if (!conversationId) return this.#ignored('message', where, 'not in the thread of a card');
     const bodyHtml = this.#d.toHtml(message.text ?? '');
-    if (!bodyHtml) return this.#ignored('message', where, 'no text');
-    const note = { channel: message.channel, ts: message.ts, threadTs, user: message.user, bodyHtml };
+    const files = message.subtype === 'file_share' ? [...(message.files ?? [])] : [];
+    if (!bodyHtml && files.length === 0) return this.#ignored('message', where, 'no text');
+    const note = {
+      channel: message.channel,
+      ts: message.ts,
+      threadTs,
+      user,
+      bodyHtml,
+      ...(files.length ? { files } : {}),
+    };
     await this.#d.enqueue(threadNoteJob(conversationId, note));
   }
 

@@ -81,7 +81,14 @@ describe('the job table', () => {
       'slack.reaction',
     ]);
     expect([...JOBS.keys()].sort()).toEqual(
-      ['bridge.sync', 'bridge.catch_up', 'slack.thread_note', 'slack.reaction', ...CONVERSATION_TOPICS].sort(),
+      [
+        'bridge.sync',
+        'bridge.catch_up',
+        'slack.thread_note',
+        'slack.modal_message',
+        'slack.reaction',
+        ...CONVERSATION_TOPICS,
+      ].sort(),
     );
     expect(CONVERSATION_TOPICS.size).toBe(16);
   });

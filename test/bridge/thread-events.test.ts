@@ -45,7 +45,34 @@ const reply: SlackMessage = {
   text: 'Called the customer back.',
 };
 
+/** A file share's own fields: the subtype and the files (where the worker fetches them). */
+const shared: Pick<SlackMessage, 'subtype' | 'files'> = {
+  subtype: 'file_share',
+  files: [{ id: 'F1', name: 'log.txt', url: 'https://files.slack.com/files-pri/T1-F1/download/log.txt' }],
+};
+
 describe('ThreadEvents.message', () => {
+  it('a person’s file share in a card’s thread is a note with its files, with text or without', async () => {
+    const { events, enqueued } = threadEvents();
+    await events.message({ ...reply, ...shared });
+    await events.message({ ...reply, ...shared, ts: '1700000001.000300', text: '' });
+    const note = { channel: 'C1', threadTs: CARD_TS, user: 'U1', files: shared.files };
+    expect(enqueued.map((j) => [j.id, j.topic, j.conversationId, JSON.parse(j.payload)])).toEqual([
+      [
+        `slack-message:C1:${reply.ts}`,
+        'slack.thread_note',
+        'c1',
+        { ...note, ts: reply.ts, bodyHtml: '<p>Called the customer back.</p>' },
+      ],
+      [
+        'slack-message:C1:1700000001.000300',
+        'slack.thread_note',
+        'c1',
+        { ...note, ts: '1700000001.000300', bodyHtml: '' },
+      ],
+    ]);
+  });
+
   it('a person’s reply in a card’s thread is queued as a note on its conversation', async () => {
     const { events, lookedUp, enqueued, sink } = threadEvents();
     await events.message(reply);
@@ -78,6 +105,9 @@ describe('ThreadEvents.message', () => {
     ],
     ['a reply with nothing to say', { ...reply, text: '   ' }, 'no text'],
     ['a reply without text', { ...reply, text: undefined }, 'no text'],
+    ['a file share without files', { ...reply, subtype: 'file_share', files: [] }, 'subtype file_share'],
+    ['a bot’s file share (the bridge’s own uploads)', { ...reply, ...shared, botId: 'B9' }, 'not written by a person'],
+    ['files on an edit', { ...reply, ...shared, subtype: 'message_changed' }, 'subtype message_changed'],
   ])('%s: ignored, logged at debug with the reason', async (_, message, reason, options) => {
     const { events, enqueued, sink } = threadEvents(options);
     await events.message(message);

@@ -83,7 +83,11 @@ describe.runIf(run)('requests match the Intercom 2.14 OpenAPI document', () => {
       body: 'On it',
       attachmentUrls: ['https://example.com/a.png'],
     });
-    await c.conversations.note(conversationId, { adminId, body: 'Internal' });
+    await c.conversations.note(conversationId, {
+      adminId,
+      body: 'Internal',
+      attachmentFiles: [{ contentType: 'text/plain', data: Buffer.from('log line').toString('base64'), name: 'a.log' }],
+    });
     await c.conversations.assign(conversationId, { adminId, assignee: { type: 'admin', id: adminId } });
     await c.conversations.assign(conversationId, { adminId, assignee: { type: 'team', id: String(team.id) } });
     await c.conversations.unassign(conversationId, { adminId });
@@ -202,6 +206,41 @@ describe.runIf(run)('requests match the Intercom 2.14 OpenAPI document', () => {
           body: { message_type: 'comment', type: 'admin', body: 'x' },
         }),
       ).not.toEqual([]);
+    });
+
+    it('more than 10 attachment_files, or a file with a field the document does not list (the fake refuses both)', async () => {
+      const file = { content_type: 'text/plain', data: 'aGk=', name: 'a.txt' };
+      const eleven = {
+        message_type: 'note',
+        type: 'admin',
+        admin_id: '1',
+        body: 'x',
+        attachment_files: Array(11).fill(file),
+      };
+      expect(reject({ method: 'POST', path: '/conversations/1/reply', body: eleven }).join('\n')).toMatch(/10/);
+      const misspelt = { ...eleven, attachment_files: [{ contentType: 'text/plain', data: 'aGk=', name: 'a.txt' }] };
+      expect(reject({ method: 'POST', path: '/conversations/1/reply', body: misspelt }).join('\n')).toContain(
+        'contentType',
+      );
+      expect(
+        reject({ method: 'POST', path: '/conversations/1/reply', body: { ...eleven, attachment_files: [file] } }),
+      ).toEqual([]);
+
+      const admin = fake.addAdmin({ name: 'Ann', email: 'ann@example.com' });
+      const conversation = fake.addConversation({});
+      const post = (body: unknown) =>
+        fetch(`${fake.url}/conversations/${conversation.id}/reply`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const asAnn = { ...eleven, admin_id: String(admin.id) };
+      expect((await post(asAnn)).status).toBe(400);
+      expect((await post({ ...asAnn, attachment_files: [{ ...file, data: 'not base64!' }] })).status).toBe(400);
+      expect(
+        (await post({ ...asAnn, attachment_files: [{ contentType: 'text/plain', data: 'aGk=', name: 'a' }] })).status,
+      ).toBe(400);
+      expect((await post({ ...asAnn, attachment_files: Array(10).fill(file) })).status).toBe(200);
     });
 
     it('a misspelt body field', () => {

@@ -719,17 +719,34 @@ export class FakeIntercom {
     if (!['comment', 'note', 'quick_reply'].includes(String(body.message_type))) {
       return { status: 400, body: errorList('parameter_invalid', 'message_type is invalid') };
     }
+    const badAttachments = attachmentProblem(body);
+    if (badAttachments) return { status: 400, body: errorList('parameter_invalid', badAttachments) };
     return this.#withConversation(id, (conversation) => {
       const author = this.admins.find((a) => a.id === String(body.admin_id));
       this.addPart(String(conversation.id), {
         part_type: body.message_type === 'note' ? 'note' : 'comment',
         body: `<p>${String(body.body ?? '')}</p>`,
         author: author ? { type: 'admin', id: author.id, name: author.name, email: author.email } : null,
+        attachments: this.#attached(body.attachment_files),
         app_package_code: 'intercom-slack-bridge',
       });
       if (body.message_type === 'comment') conversation.waiting_since = null;
       return ok(conversation);
     });
+  }
+
+  /** A part's attachments, as Intercom lists the files a reply or note was sent with. */
+  #attached(files: unknown): Json[] {
+    if (!Array.isArray(files)) return [];
+    return (files as Json[]).map((f) => ({
+      type: 'upload',
+      name: f.name,
+      url: `${this.#url}/attachments/${this.nextId()}/${encodeURIComponent(String(f.name))}`,
+      content_type: f.content_type,
+      filesize: Buffer.from(String(f.data), 'base64').length,
+      width: null,
+      height: null,
+    }));
   }
 
   #manage(id: string | undefined, body: Json): Reply {
@@ -986,7 +1003,32 @@ export class FakeIntercom {
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
-export function errorList(code: string, message: string) {
+export /** Attachments: Intercom's OpenAPI lists at most 10 URLs and 10 files of {content_type, data (base64), name}. */
+const ATTACHMENT_FILE_FIELDS = ['content_type', 'data', 'name'];
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** What Intercom would refuse in a reply's attachments (as a 400), or undefined. */
+function attachmentProblem(body: Json): string | undefined {
+  const urls = body.attachment_urls;
+  if (urls !== undefined && (!Array.isArray(urls) || urls.length > 10)) return 'attachment_urls: at most 10 URLs';
+  const files = body.attachment_files;
+  if (files === undefined) return undefined;
+  if (!Array.isArray(files)) return 'attachment_files must be a list';
+  if (files.length > 10) return 'attachment_files: at most 10 files';
+  for (const file of files as unknown[]) {
+    if (typeof file !== 'object' || file === null) return 'attachment_files: each file is an object';
+    const fields = file as Json;
+    const unknown = Object.keys(fields).find((key) => !ATTACHMENT_FILE_FIELDS.includes(key));
+    if (unknown) return `attachment_files: unknown field ${unknown}`;
+    if (ATTACHMENT_FILE_FIELDS.some((key) => typeof fields[key] !== 'string')) {
+      return 'attachment_files: content_type, data and name are strings';
+    }
+    if (!BASE64.test(String(fields.data))) return 'attachment_files: data is not base64';
+  }
+  return undefined;
+}
+
+function errorList(code: string, message: string) {
   return { type: 'error.list', request_id: randomUUID(), errors: [{ code, message }] };
 }
 

@@ -6,6 +6,22 @@ import { Resource } from './resource.ts';
 
 export type Assignee = { type: 'admin'; id: string } | { type: 'team'; id: string };
 
+/** A file sent with a reply or note (Intercom's `attachment_files`: at most 10, the bytes base64-encoded). */
+export interface AttachmentFile {
+  contentType: string;
+  /** The file's bytes, base64. */
+  data: string;
+  name: string;
+}
+
+/** What a reply or note carries besides its body. */
+export interface MessageInput {
+  adminId: string;
+  body: string;
+  attachmentUrls?: string[] | undefined;
+  attachmentFiles?: readonly AttachmentFile[] | undefined;
+}
+
 export class ConversationsApi extends Resource {
   /** One page of conversations, newest first (cursor in the query; at most 150 per page). */
   list(page: SearchPagination = {}, options?: CallOptions) {
@@ -61,21 +77,16 @@ export class ConversationsApi extends Resource {
   }
 
   /** A reply the customer sees, sent as the admin. */
-  reply(id: string, input: { adminId: string; body: string; attachmentUrls?: string[] }, options?: CallOptions) {
+  reply(id: string, input: MessageInput, options?: CallOptions) {
     return this.#reply(id, 'comment', input, options);
   }
 
   /** An internal note, visible to teammates only. */
-  note(id: string, input: { adminId: string; body: string; attachmentUrls?: string[] }, options?: CallOptions) {
+  note(id: string, input: MessageInput, options?: CallOptions) {
     return this.#reply(id, 'note', input, options);
   }
 
-  #reply(
-    id: string,
-    messageType: 'comment' | 'note',
-    input: { adminId: string; body: string; attachmentUrls?: string[] | undefined },
-    options: CallOptions | undefined,
-  ) {
+  #reply(id: string, messageType: 'comment' | 'note', input: MessageInput, options: CallOptions | undefined) {
     return this.http.call(
       {
         method: 'POST',
@@ -86,6 +97,9 @@ export class ConversationsApi extends Resource {
           admin_id: input.adminId,
           body: input.body,
           attachment_urls: input.attachmentUrls,
+          attachment_files: input.attachmentFiles?.length
+            ? input.attachmentFiles.map((f) => ({ content_type: f.contentType, data: f.data, name: f.name }))
+            : undefined,
         },
         schema: Conversation,
       },

@@ -34,7 +34,11 @@ export const FIELD = {
   at: 'at',
   tags: 'tags',
   newTag: 'new_tag',
+  files: 'files',
 } as const;
+
+/** Files a reply or note takes: Intercom's limit on `attachment_files` (Slack's file input allows 10 too). */
+export const MAX_FILES = 10;
 
 /** Slack caps plain_text_input at 3000 characters; long replies belong in Intercom itself. */
 export const MAX_MESSAGE = 3000;
@@ -68,6 +72,12 @@ export function messageModal(kind: 'reply' | 'note', context: ModalContext, titl
           max_length: MAX_MESSAGE,
           focus_on_load: true,
         },
+      }),
+      input(FIELD.files, {
+        optional: true,
+        label: plain('Files'),
+        hint: plain(reply ? 'Sent to the customer with the reply.' : 'Attached to the note.'),
+        element: { type: 'file_input', action_id: FIELD.files, max_files: MAX_FILES },
       }),
     ],
   );

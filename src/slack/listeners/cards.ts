@@ -1,4 +1,6 @@
 import type { App, BlockAction, ViewSubmitAction } from '@slack/bolt';
+import type { SlackFileRef } from '../../bridge/attachments.ts';
+import { modalMessageJob } from '../../bridge/jobs.ts';
 import { checkSnoozeTime, snoozeChoices } from '../../bridge/snooze.ts';
 import type { TriageRequest } from '../../bridge/triage.ts';
 import { textToHtml } from '../../intercom/html.ts';
@@ -19,7 +21,16 @@ import { openModal, optionsList } from './access.ts';
 import type { ActionArgs, ViewArgs } from './args.ts';
 import type { ListenerDeps } from './index.ts';
 import { tellFailure } from './tell.ts';
-import { inputValue, modalContext, parseAssignee, pickedTagIds, UNREADABLE_TAGS, viewValues } from './view-state.ts';
+import {
+  inputValue,
+  modalContext,
+  parseAssignee,
+  pickedFiles,
+  pickedTagIds,
+  UNREADABLE_FILES,
+  UNREADABLE_TAGS,
+  viewValues,
+} from './view-state.ts';
 
 // The card's buttons and the triage modals behind them. Every request is acknowledged first; Intercom is called
 // after, and its answer reaches the clicker as the card and thread changing (through a sync), or as an ephemeral
@@ -88,7 +99,8 @@ export const tagList = (deps: ListenerDeps) =>
 export const messageSubmitted =
   (deps: ListenerDeps, kind: 'reply' | 'note') =>
   async ({ ack, view, body }: ViewArgs): Promise<void> => {
-    const text = inputValue(viewValues(view), FIELD.message)?.trim() ?? '';
+    const values = viewValues(view);
+    const text = inputValue(values, FIELD.message)?.trim() ?? '';
     if (!text) return ack({ response_action: 'errors', errors: { [FIELD.message]: `Write the ${kind} first.` } });
     if (text.length > MAX_MESSAGE) {
       return ack({
@@ -96,8 +108,36 @@ export const messageSubmitted =
         errors: { [FIELD.message]: `Keep it under ${MAX_MESSAGE} characters.` },
       });
     }
+    const files = pickedFiles(values);
+    if (!files) return ack({ response_action: 'errors', errors: { [FIELD.files]: UNREADABLE_FILES } });
+    if (files.length > 0) return submittedWithFiles(deps, ack, view, body.user.id, { kind, text, files });
     await submitted(deps, ack, view, body.user.id, { kind, bodyHtml: textToHtml(text) }, text);
   };
+
+/**
+ * A reply or note with files is a job: the worker fetches the files from Slack and sends them with it, and tells
+ * the sender of any it could not attach (bridge/jobs.ts).
+ */
+async function submittedWithFiles(
+  deps: ListenerDeps,
+  ack: () => Promise<void>,
+  view: { private_metadata: string },
+  user: string,
+  message: { kind: 'reply' | 'note'; text: string; files: SlackFileRef[] },
+): Promise<void> {
+  await ack();
+  const metadata = view.private_metadata;
+  deps.afterAck.run(message.kind, async () => {
+    const context = modalContext(ModalContext, deps.modalState, metadata);
+    if (!context) {
+      deps.logger.warn({ callback: message.kind }, 'modal submitted without the state the bridge gave it: ignored');
+      return;
+    }
+    const { kind, text, files } = message;
+    const job = { kind, channel: context.channel, user, bodyHtml: textToHtml(text), typed: text, files };
+    await deps.enqueue(modalMessageJob(context.conversationId, job));
+  });
+}
 
 export const assignSubmitted =
   (deps: ListenerDeps) =>

@@ -8,6 +8,7 @@ import type { CardData } from '../../bridge/model.ts';
 import type { SlackPort } from '../../bridge/ports.ts';
 import type { ThreadEvents } from '../../bridge/thread-events.ts';
 import type { Triage } from '../../bridge/triage.ts';
+import type { Enqueue } from '../../bridge/worker.ts';
 import type { Logger } from '../../logger.ts';
 import type { ModalState } from '../modal-state.ts';
 import type { ResponseUrls } from '../response-urls.ts';
@@ -33,6 +34,8 @@ export interface ListenerDeps {
   slack: SlackPort;
   /** Where Intercom work goes once Slack has its answer. */
   afterAck: AfterAck;
+  /** Puts a job in the inbox (a reply or note with files: the worker fetches them). */
+  enqueue: Enqueue;
   /** The hosts a response URL may point at. */
   responseUrls: ResponseUrls;
   /** Seals the state the modals carry, and reads back only what it sealed. */

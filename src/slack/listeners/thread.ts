@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { readFileRefs } from '../../bridge/attachments.ts';
 import type { MessageArgs, ReactionArgs } from './args.ts';
 import type { ListenerDeps } from './index.ts';
 
@@ -21,6 +22,7 @@ export const threadMessage =
       ts: string;
       thread_ts?: string;
       text?: string;
+      files?: unknown;
     };
     await deps.threadEvents.message({
       channel: message.channel,
@@ -30,6 +32,8 @@ export const threadMessage =
       subtype: message.subtype,
       botId: message.bot_id,
       text: message.text,
+      // files Slack sent that cannot be read count as none, so such a message is left alone
+      ...(message.files === undefined ? {} : { files: readFileRefs(message.files) ?? [] }),
     });
   };
 

@@ -1,5 +1,6 @@
 import type { ViewStateValue, ViewSubmitAction } from '@slack/bolt';
 import type { z } from 'zod';
+import { readFileRefs, type SlackFileRef } from '../../bridge/attachments.ts';
 import type { ContactRef } from '../../bridge/contact-actions.ts';
 import type { TicketType } from '../../intercom/schemas.ts';
 import {
@@ -46,6 +47,18 @@ export function pickedTagIds(values: ViewState): string[] | undefined {
     ids.push(value);
   }
   return ids;
+}
+
+/** What a reply or note modal says when its file input holds something other than files. */
+export const UNREADABLE_FILES = 'The files could not be read; attach them again.';
+
+/**
+ * The files attached in a reply or note modal (Slack sends `files`, the file objects uploaded; none attached:
+ * empty or absent). Anything else gives undefined, to be refused on the field.
+ */
+export function pickedFiles(values: ViewState): SlackFileRef[] | undefined {
+  const state: unknown = values[FIELD.files]?.[FIELD.files];
+  return readFileRefs(typeof state === 'object' && state !== null ? (state as { files?: unknown }).files : undefined);
 }
 
 /** A text input's value: Slack always sends a string, but a request is not trusted to. */

@@ -271,6 +271,50 @@ describe('tagList', () => {
 });
 
 describe('messageSubmitted', () => {
+  const file = {
+    id: 'F1',
+    name: 'a.pdf',
+    mimetype: 'application/pdf',
+    size: 3,
+    url_private_download: 'https://files.slack.com/files-pri/T1-F1/download/a.pdf',
+  };
+  const withFiles = (text: string, files: unknown) => ({
+    ...message(text),
+    files: { files: { type: 'file_input', files } },
+  });
+
+  it('with files: closes the modal, then queues a job naming them (never their bytes); Intercom is not called here', async () => {
+    const h = listenerHarness();
+    await messageSubmitted(h.deps, 'note')(viewArgs(h, submittedView(sealed(h), withFiles(' See <file> ', [file]))));
+    expect(h.order()).toEqual(['ack']);
+    await h.settle();
+    expect(h.calls('triage.perform')).toEqual([]);
+    const [[job]] = h.calls('enqueue') as [[{ topic: string; conversationId: string; payload: string }]];
+    expect(job.topic).toBe('slack.modal_message');
+    expect(job.conversationId).toBe('c1');
+    expect(JSON.parse(job.payload)).toEqual({
+      kind: 'note',
+      channel: 'C1',
+      user: USER,
+      bodyHtml: '<p>See &lt;file&gt;</p>',
+      typed: 'See <file>',
+      files: [{ id: 'F1', name: 'a.pdf', mimetype: 'application/pdf', size: 3, url: file.url_private_download }],
+    });
+  });
+
+  it('a file input holding anything but files is refused on its field; none attached is a plain submission', async () => {
+    for (const files of ['F1', [{ name: 'x' }], { id: 'F1' }]) {
+      const h = listenerHarness();
+      await messageSubmitted(h.deps, 'reply')(viewArgs(h, submittedView(sealed(h), withFiles('Hi', files))));
+      expect(h.calls('ack')).toEqual([[errors({ files: 'The files could not be read; attach them again.' })]]);
+    }
+    const h = listenerHarness();
+    await messageSubmitted(h.deps, 'reply')(viewArgs(h, submittedView(sealed(h), withFiles('Hi', []))));
+    await h.settle();
+    expect(h.calls('enqueue')).toEqual([]);
+    expect(h.calls('triage.perform')).toEqual([['c1', USER, { kind: 'reply', bodyHtml: '<p>Hi</p>' }]]);
+  });
+
   it('reply: closes the modal, then replies as the submitter with the text as HTML', async () => {
     const h = listenerHarness();
     const view = submittedView(sealed(h), message('  Thanks for waiting <3 \n\nWe are on it.  '));

@@ -178,6 +178,7 @@ export function listenerHarness(answers: Partial<Answers> = {}) {
       permalink: record('slack.permalink', a.permalink),
     },
     afterAck,
+    enqueue: record('enqueue', async (_job: unknown) => true),
     responseUrls: { post: record('responseUrls.post', a.post) },
     modalState,
     logger: sink.logger,

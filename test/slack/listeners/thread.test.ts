@@ -64,6 +64,26 @@ describe('threadMessage', () => {
     ]);
   });
 
+  it('passes a file share’s files on as refs (where to fetch each); files it cannot read as none', async () => {
+    const h = listenerHarness();
+    const file = {
+      id: 'F1',
+      name: 'log.txt',
+      mimetype: 'text/plain',
+      size: 5,
+      url_private: 'https://files.slack.com/files-pri/T1-F1/log.txt',
+      url_private_download: 'https://files.slack.com/files-pri/T1-F1/download/log.txt',
+    };
+    const event = { type: 'message', subtype: 'file_share', channel: 'C1', user: USER, ts: '2.2', thread_ts: '1.1' };
+    await threadMessage(h.deps)(messageArgs({ ...event, text: '', files: [file] }));
+    await threadMessage(h.deps)(messageArgs({ ...event, files: 'F1' }));
+
+    expect(h.calls('threadEvents.message').map(([m]) => (m as { files?: unknown }).files)).toEqual([
+      [{ id: 'F1', name: 'log.txt', mimetype: 'text/plain', size: 5, url: file.url_private_download }],
+      [],
+    ]);
+  });
+
   it('a failure in ThreadEvents reaches Bolt (which logs it), not swallowed', async () => {
     const h = listenerHarness({
       message: async () => {
