@@ -19,6 +19,7 @@ import type { Config } from './config.ts';
 import { healthRoutes, Readiness } from './http/health.ts';
 import { intercomWebhookRoute } from './http/intercom-webhooks.ts';
 import { routesServer } from './http/routes-server.ts';
+import { type AttachmentSource, attachmentSource } from './intercom/attachments.ts';
 import { IntercomClient } from './intercom/client.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
@@ -31,6 +32,7 @@ import { slackTextToHtml } from './slack/mrkdwn.ts';
 import { SlackHttpReceiver } from './slack/receiver.ts';
 import { requestGuard } from './slack/request-guard.ts';
 import { ResponseUrls } from './slack/response-urls.ts';
+import { slackFiles } from './slack/slack-files.ts';
 import { WebApiSlackPort } from './slack/slack-port.ts';
 import { listenerRetryPolicy, SlackWebApi } from './slack/web-api.ts';
 import { openStore } from './store/index.ts';
@@ -143,6 +145,8 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     directory,
     route,
     logger: logger.child({ component: 'sync' }),
+    finConversations: config.finConversations,
+    attachments: customerFiles(config),
   });
   // the worker stores a job and wakes itself (it is made below: it runs what triage queues)
   const enqueue: Enqueue = (job) => worker.enqueue(job);
@@ -155,11 +159,12 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     },
     logger: logger.child({ component: 'triage' }),
   });
+  const files = slackFiles(config.slack, config.attachments.maxBytes);
   const worker: InboxWorker = new InboxWorker({
     store,
     logger: logger.child({ component: 'worker' }),
     ...overrides.worker,
-    handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger }),
+    handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger, files }),
     onOutcome: (delivery, outcome, ms) => {
       metrics.deliveries.inc({ topic: delivery.topic, outcome });
       metrics.processing.observe({ topic: delivery.topic }, ms / 1000);
@@ -195,6 +200,12 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     catchUp,
     readiness,
   };
+}
+
+/** FILES=upload: customers' attachments are fetched from Intercom's hosts and copied into threads; else links. */
+function customerFiles(config: Config): AttachmentSource | undefined {
+  const { files, hosts, maxBytes } = config.attachments;
+  return files === 'upload' ? attachmentSource({ hosts, maxBytes }) : undefined;
 }
 
 /** Who the bot token belongs to: asked on first need, kept once Slack answers, asked again after a failure. */
@@ -309,6 +320,7 @@ function listenerDeps(
     directory,
     cardData: (conversationId) => core.sync.cardData(conversationId),
     slack: slackPort,
+    enqueue,
     ...edge,
     modalState: new ModalState(config.slack.botToken),
     logger: listenerLogger,

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
+import type { AttachmentSource } from '../intercom/attachments.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { type Contact, type Conversation, type ConversationPart, conversationParts } from '../intercom/schemas.ts';
 import type { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Card, Store } from '../store/store.ts';
 import type { Directory } from './directory.ts';
-import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
+import { trimEmail } from './email-trim.ts';
+import { fromIntercomError, MessageGone, outcomeOf, PermanentFailure } from './failures.ts';
+import { type FinState, finState } from './fin.ts';
 import { CONVERSATION_TOPICS } from './jobs.ts';
-import type { CardData, ThreadLine } from './model.ts';
+import type { CardData, Origin, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
 
@@ -34,6 +37,10 @@ export interface ConversationSyncDeps {
   logger: Logger;
   /** On a new card for a conversation that already has history, at most this many earlier parts are posted. */
   maxBackfill?: number;
+  /** FIN_CONVERSATIONS: `handoff` posts a card only once a person has the conversation (default `show`). */
+  finConversations?: 'show' | 'handoff';
+  /** FILES=upload: where customers' attachments are fetched from, to be copied into the thread (else links only). */
+  attachments?: AttachmentSource | undefined;
 }
 
 /**
@@ -45,6 +52,8 @@ export interface ConversationSyncDeps {
 export class ConversationSync {
   readonly #d: ConversationSyncDeps;
   readonly #maxBackfill: number;
+  /** The attachment copy in progress, which the next one waits for. */
+  #copying: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ConversationSyncDeps) {
     this.#d = deps;
@@ -68,43 +77,93 @@ export class ConversationSync {
     cause?: Notification,
     options: { channel?: string | undefined } = {},
   ): Promise<void> {
-    const { store, logger } = this.#d;
-    let conversation: Conversation;
-    try {
-      conversation = await this.#d.intercom.conversations.get(conversationId);
-    } catch (error) {
-      if (outcomeOf(error) === 'gone') return this.#deleted(conversationId);
-      throw fromIntercomError(error);
-    }
+    const conversation = await this.#fetch(conversationId);
+    if (!conversation) return this.#deleted(conversationId);
     const contact = await this.#contact(conversation);
-    const data = await this.#cardData(conversation, contact);
+    const allParts = conversationParts(conversation);
+    const fin = finState(conversation, allParts);
+    const data = { ...(await this.#cardData(conversation, contact)), finHandling: fin.involved && !fin.handedOff };
     const fingerprint = digest(data);
-    const parts = conversationParts(conversation).filter((p) => lineKind(p) !== undefined);
-
-    let card = await store.getCard(conversationId);
-    const shown = await store.shownParts(conversationId);
+    const parts = allParts.filter((p) => lineKind(p) !== undefined);
+    const shown = await this.#d.store.shownParts(conversationId);
+    let card = await this.#d.store.getCard(conversationId);
     if (!card) {
-      const decision = await this.#route(conversation, contact, options.channel);
-      if ('drop' in decision) {
-        logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
-        return;
-      }
-      card = await this.#newCard(conversationId, decision.channel, data, shown);
-      card = { ...card, fingerprint: card.fingerprint ?? fingerprint };
-      await store.saveCard(card);
-      logger.info({ conversationId, channel: decision.channel, rule: decision.rule }, 'card posted');
-      await this.#skipEarlierParts(conversationId, card, parts, shown);
-      // tags already on the conversation are on the card; only ones applied from now on get a line
-      for (const key of tagKeys(conversation)) await this.#mark(conversationId, key, shown);
+      if (!options.channel && this.#heldForFin(conversationId, fin)) return;
+      card = await this.#firstCard(conversation, contact, data, parts, shown, options.channel);
+      if (!card) return;
     }
     if (card.fingerprint !== fingerprint) card = await this.#updateCard(conversationId, card, data, fingerprint);
-
-    for (const part of parts) {
-      if (shown.has(part.id)) continue;
-      await this.#postLine(conversationId, card, part.id, await this.#partLine(part, conversation), shown);
-    }
+    await this.#partLines(conversation, parts, data, card, shown);
     await this.#tagLines(conversation, shown, card);
     if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
+  }
+
+  /** Posts each part the thread has not shown, oldest first, with a customer's files. */
+  async #partLines(
+    conversation: Conversation,
+    parts: ConversationPart[],
+    data: CardData,
+    card: { channel: string; ts: string },
+    shown: Set<string>,
+  ): Promise<void> {
+    const context = partContext(conversation, parts, data);
+    for (const part of parts) {
+      if (shown.has(part.id)) continue;
+      const line = await this.#partLine(part, context);
+      await this.#postLine(conversation.id, card, part.id, line, shown);
+      if (sideOf(part.author?.type) === 'customer') {
+        await this.#copyFiles(conversation.id, card, part.id, line.attachments ?? [], shown);
+      }
+    }
+  }
+
+  /** The conversation, or undefined when Intercom says it is gone (deleted). */
+  async #fetch(conversationId: string): Promise<Conversation | undefined> {
+    try {
+      return await this.#d.intercom.conversations.get(conversationId);
+    } catch (error) {
+      if (outcomeOf(error) === 'gone') return undefined;
+      throw fromIntercomError(error);
+    }
+  }
+
+  /**
+   * FIN_CONVERSATIONS=handoff: no card until a person has the conversation (assigned to a teammate or team, a
+   * teammate replied, or Fin routed or escalated it). Its later events, or catch-up, post the card then, with
+   * what Fin said in its thread.
+   */
+  #heldForFin(conversationId: string, fin: FinState): boolean {
+    if (this.#d.finConversations !== 'handoff' || fin.handedOff) return false;
+    this.#d.logger.debug({ conversationId, fin: fin.involved }, 'no card yet: waiting for a handoff to a person');
+    return true;
+  }
+
+  /** Routes a conversation that has no card and posts it; undefined when a routing rule drops it. */
+  async #firstCard(
+    conversation: Conversation,
+    contact: Contact | undefined,
+    data: CardData,
+    parts: ConversationPart[],
+    shown: Set<string>,
+    channel: string | undefined,
+  ): Promise<Card | undefined> {
+    const { store, logger } = this.#d;
+    const conversationId = conversation.id;
+    const decision = await this.#route(conversation, contact, channel);
+    if ('drop' in decision) {
+      logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
+      return undefined;
+    }
+    const posted = await this.#newCard(conversationId, decision.channel, data, shown);
+    const card = { ...posted, fingerprint: posted.fingerprint ?? digest(data), shown: JSON.stringify(data) };
+    await store.saveCard(card);
+    logger.info({ conversationId, channel: decision.channel, rule: decision.rule }, 'card posted');
+    if (data.origin?.kind === 'customer')
+      await this.#copyFiles(conversationId, card, 'source', data.attachments, shown);
+    await this.#skipEarlierParts(conversationId, card, parts, shown);
+    // tags already on the conversation are on the card; only ones applied from now on get a line
+    for (const key of tagKeys(conversation)) await this.#mark(conversationId, key, shown);
+    return card;
   }
 
   /** Where a conversation without a card goes: the channel it was asked for in from Slack, else the routing rules'. */
@@ -129,18 +188,26 @@ export class ConversationSync {
   }
 
   /** Makes the card show `data` (posting it again if it was deleted in Slack) and records what it shows. */
-  async #updateCard(conversationId: string, card: Card, data: CardData, fingerprint: string): Promise<Card> {
+  async #updateCard(
+    conversationId: string,
+    card: Card,
+    data: CardData,
+    fingerprint: string,
+    options: { repost?: boolean } = {},
+  ): Promise<Card> {
     const { slack, store, logger } = this.#d;
     let updated = card;
     try {
       await slack.updateCard(card.channel, card.ts, data);
     } catch (error) {
       if (!(error instanceof MessageGone)) throw error;
+      // a card deleted in Slack is posted again, unless there is nothing left to act on
+      if (options.repost === false) return card;
       const { ts } = await slack.postCard(card.channel, data);
       logger.warn({ conversationId, channel: card.channel }, 'card was deleted in Slack: posted it again');
       updated = { ...card, ts };
     }
-    updated = { ...updated, fingerprint };
+    updated = { ...updated, fingerprint, shown: JSON.stringify(data) };
     await store.saveCard(updated);
     return updated;
   }
@@ -185,6 +252,58 @@ export class ConversationSync {
     await this.#mark(conversationId, pending, shown);
     await this.#d.slack.postThreadLine(card.channel, card.ts, line, key);
     await this.#mark(conversationId, key, shown);
+  }
+
+  /**
+   * Copies a customer's attachments into the thread (Intercom's links expire), each once. A file that cannot be
+   * fetched for good (too large, a host not allowed, an expired link) or that Slack refuses keeps only its link in
+   * the line; one that failed for a passing reason is tried again on the conversation's next sync, without holding
+   * up its thread. A crash between Slack taking a file and the store recording it shares that file again.
+   */
+  async #copyFiles(
+    conversationId: string,
+    card: { channel: string; ts: string },
+    owner: string,
+    attachments: ReadonlyArray<{ name: string | null; url: string | null }>,
+    shown: Set<string>,
+  ): Promise<void> {
+    if (!this.#d.attachments) return;
+    for (const [index, attachment] of attachments.entries()) {
+      const key = `file:${owner}:${index}`;
+      if (shown.has(key) || !attachment.url) continue;
+      const log = { conversationId, part: owner, file: index };
+      const copy = () => this.#copyFile(card, attachment as { name: string | null; url: string }, log);
+      // one file at a time across all conversations: each is held in memory whole, up to ATTACHMENT_MAX_BYTES
+      const done = this.#copying.then(copy);
+      this.#copying = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      if (await done) await this.#mark(conversationId, key, shown);
+    }
+  }
+
+  /** Copies one file; false when it is worth trying again later. */
+  async #copyFile(
+    card: { channel: string; ts: string },
+    attachment: { name: string | null; url: string },
+    log: { conversationId: string; part: string; file: number },
+  ): Promise<boolean> {
+    const fetched = await this.#d.attachments?.fetch(attachment.url);
+    if (!fetched?.ok) {
+      const reason = fetched?.reason ?? 'unavailable';
+      this.#d.logger.warn({ ...log, reason }, 'attachment not copied into Slack: its link stays');
+      return !fetched?.retry;
+    }
+    const filename = attachment.name || 'attachment';
+    const file = { filename, bytes: fetched.bytes, title: attachment.name ?? undefined };
+    try {
+      await this.#d.slack.uploadToThread(card.channel, card.ts, file, `file:${log.part}:${log.file}`);
+    } catch (error) {
+      if (!(error instanceof PermanentFailure)) throw error;
+      this.#d.logger.warn({ ...log, reason: error.message }, 'Slack refused an attachment: its link stays');
+    }
+    return true;
   }
 
   async #mark(conversationId: string, key: string, shown: Set<string>): Promise<void> {
@@ -258,11 +377,21 @@ export class ConversationSync {
     if (line) await this.#postLine(conversation.id, card, `event:${cause.id}`, line, shown);
   }
 
+  /**
+   * A conversation deleted in Intercom can no longer be fetched: its card is redrawn from what it last showed,
+   * marked deleted and without buttons, and the thread says so, once.
+   */
   async #deleted(conversationId: string): Promise<void> {
     const card = await this.#d.store.getCard(conversationId);
     if (!card) return;
     const shown = await this.#d.store.shownParts(conversationId);
-    if (shown.has('event:deleted')) return;
+    const data = shownCardData(card.shown);
+    if (data && !data.deleted) {
+      const deleted = { ...data, deleted: true };
+      await this.#updateCard(conversationId, card, deleted, digest(deleted), { repost: false });
+    } else if (!data) {
+      this.#d.logger.info({ conversationId }, 'card of a deleted conversation not redrawn: it predates stored cards');
+    }
     await this.#postLine(conversationId, card, 'event:deleted', { kind: 'deleted', actor: null }, shown);
     this.#d.logger.info({ conversationId }, 'conversation deleted in Intercom');
   }
@@ -294,22 +423,79 @@ export class ConversationSync {
     }
   }
 
-  async #partLine(part: ConversationPart, conversation: Conversation): Promise<ThreadLine> {
-    const kind = lineKind(part) ?? 'note';
-    const actor = part.author?.name ?? part.author?.email ?? null;
-    const base = { kind, actor, bodyHtml: part.body ?? null, attachments: attachmentsOf(part) };
-    if (kind === 'assignment') {
-      const to = part.assigned_to;
-      const name =
-        to?.type === 'team'
-          ? await this.#d.directory.teamName(to.id)
-          : to
-            ? await this.#d.directory.adminName(to.id)
-            : null;
-      return { ...base, detail: to ? (name ?? `${to.type ?? 'admin'} ${to.id}`) : null };
-    }
-    if (kind === 'snooze') return { ...base, until: conversation.snoozed_until ?? null };
-    return base;
+  async #partLine(part: ConversationPart, context: PartContext): Promise<ThreadLine> {
+    const line = partLineOf(part, context);
+    if (line.kind !== 'assignment') return line;
+    const to = part.assigned_to;
+    if (!to) return { ...line, detail: null };
+    const { directory } = this.#d;
+    const name = to.type === 'team' ? await directory.teamName(to.id) : await directory.adminName(to.id);
+    return { ...line, detail: name ?? `${to.type ?? 'admin'} ${to.id}` };
+  }
+}
+
+/** What a part's line needs to know about the rest of the conversation. */
+export interface PartContext {
+  /** The one snooze part whose `snoozed_until` is the conversation's (the latest, while still snoozed). */
+  currentSnoozeId: string | null;
+  snoozedUntil: number | null;
+  /** How the card names the customer: a nameless customer's part is theirs all the same. */
+  customer: string | null;
+}
+
+/** The context of a conversation's parts (oldest first, as Intercom lists them). */
+export function partContext(conversation: Conversation, parts: ConversationPart[], card: CardData): PartContext {
+  // a snooze part does not carry its own time: only the latest one, not followed by a reopen or close, is current
+  const lastStateChange = parts.filter((p) => STATE_PARTS.has(p.part_type ?? '')).at(-1);
+  const current = conversation.state === 'snoozed' && lastStateChange?.part_type === 'snoozed';
+  return {
+    currentSnoozeId: current ? (lastStateChange?.id ?? null) : null,
+    snoozedUntil: conversation.snoozed_until ?? null,
+    customer: card.contact.name ?? card.contact.email ?? card.contact.phone ?? null,
+  };
+}
+
+const STATE_PARTS = new Set(['snoozed', 'open', 'close', 'timer_unsnooze', 'unsnoozed', 'assign_and_reopen']);
+
+/** A part's thread line, with its own actor and data (an assignment's assignee is named by the caller). */
+export function partLineOf(part: ConversationPart, context: PartContext): ThreadLine {
+  const kind = lineKind(part) ?? 'note';
+  const side = sideOf(part.author?.type);
+  // a nameless customer is named as the card names them; a part with no author at all is nobody's in particular
+  const customer = CUSTOMER_TYPES.has(part.author?.type ?? '');
+  const actor = present(part.author?.name) ?? present(part.author?.email) ?? (customer ? context.customer : null);
+  const body = messageOf(kind === 'note' ? null : present(part.body));
+  const line: ThreadLine = {
+    kind,
+    actor,
+    bodyHtml: kind === 'note' ? present(part.body) : body.html,
+    attachments: attachmentsOf(part),
+    ...(body.trimmed ? { trimmed: true } : {}),
+  };
+  if (part.part_type === 'open' && line.bodyHtml) return { ...line, side, reopened: true };
+  if (kind === 'quick_reply') {
+    const options = (part.reply_options ?? []).map((o) => o.text?.trim() ?? '').filter(Boolean);
+    return { ...line, side, options };
+  }
+  if (kind === 'snooze') return { ...line, until: part.id === context.currentSnoozeId ? context.snoozedUntil : null };
+  return line;
+}
+
+const CUSTOMER_TYPES: ReadonlySet<string> = new Set(['user', 'lead', 'contact']);
+
+function sideOf(authorType: string | null | undefined): 'customer' | 'teammate' | 'bot' {
+  if (authorType === 'admin') return 'teammate';
+  if (authorType === 'bot') return 'bot';
+  return 'customer';
+}
+
+/** The card data stored with a card, read back; undefined when there is none or it is not readable. */
+function shownCardData(shown: string | undefined): CardData | undefined {
+  if (!shown) return undefined;
+  try {
+    return JSON.parse(shown) as CardData;
+  } catch {
+    return undefined;
   }
 }
 
@@ -321,12 +507,16 @@ export function cardDataOf(
 ): CardData {
   const source = conversation.source;
   const state = conversation.state === 'closed' || conversation.state === 'snoozed' ? conversation.state : 'open';
+  const body = messageOf(source?.body ?? null);
   return {
     conversationId: conversation.id,
-    subject: source?.subject ?? null,
-    bodyHtml: source?.body ?? null,
+    title: present(conversation.title),
+    subject: present(source?.subject),
+    bodyHtml: body.html,
+    ...(body.trimmed ? { bodyTrimmed: true } : {}),
     attachments: (source?.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null })),
     contact: { ...shownContact(conversation, contact), company: names.company },
+    origin: originOf(conversation),
     state,
     snoozedUntil: conversation.snoozed_until ?? null,
     assignee: { admin: names.admin, team: names.team },
@@ -337,18 +527,52 @@ export function cardDataOf(
   };
 }
 
-/** The contact's name and email; for a contact that is gone, the first message's author's (unless a teammate's). */
+/** The contact's name, email and phone; for a contact that is gone, the first message's author's (a customer's). */
 function shownContact(
   conversation: Conversation,
   contact: Contact | undefined,
-): { name: string | null; email: string | null } {
+): { name: string | null; email: string | null; phone: string | null } {
   const author = conversation.source?.author;
   const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
   // Intercom sends a lead without a name as `name: null` and `email: ""`: an empty one is no name at all
   return {
     name: present(contact?.name) ?? (fromContact ? present(author?.name) : null),
     email: present(contact?.email) ?? (fromContact ? present(author?.email) : null),
+    phone: present(contact?.phone),
   };
+}
+
+/**
+ * Who started the conversation, from Intercom's `delivered_as` (customer_initiated, admin_initiated — a teammate's
+ * message, a ticket or group e-mail —, automated — Series and other outbounds —, campaigns_initiated — legacy
+ * campaigns —, operator_initiated — a custom bot) and, when that is missing (older API shapes), its author's type.
+ */
+export function originOf(conversation: Conversation): Origin {
+  const author = conversation.source?.author;
+  const by = present(author?.name) ?? present(author?.email);
+  switch (conversation.source?.delivered_as) {
+    case 'customer_initiated':
+      return { kind: 'customer', by: null };
+    case 'admin_initiated':
+      return { kind: 'teammate', by };
+    case 'automated':
+      return { kind: 'automated', by };
+    case 'campaigns_initiated':
+      return { kind: 'outbound', by };
+    case 'operator_initiated':
+      return { kind: 'bot', by };
+  }
+  const side = sideOf(author?.type);
+  return side === 'customer' ? { kind: 'customer', by: null } : { kind: side, by };
+}
+
+/**
+ * A message as the thread shows it: what the person newly wrote, without the quoted e-mail history and signature
+ * (which the reader is told are in Intercom). Notes are the team's own words and are shown whole.
+ */
+function messageOf(html: string | null): { html: string | null; trimmed: boolean } {
+  if (!html) return { html, trimmed: false };
+  return trimEmail(html);
 }
 
 function present(text: string | null | undefined): string | null {
@@ -358,12 +582,10 @@ function present(text: string | null | undefined): string | null {
 /** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */
 export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined {
   switch (part.part_type) {
-    case 'comment': {
-      const type = part.author?.type;
-      if (type === 'admin') return 'teammate_reply';
-      if (type === 'bot') return 'bot_reply';
-      return 'customer_reply';
-    }
+    case 'comment':
+      return REPLY_KIND[sideOf(part.author?.type)];
+    case 'quick_reply':
+      return 'quick_reply';
     case 'note':
       return 'note';
     case 'assignment':
@@ -374,7 +596,8 @@ export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined
     case 'close':
       return 'close';
     case 'open':
-      return 'open';
+      // a reply to a closed conversation reopens it: Intercom records the reply as the `open` part's body
+      return part.body?.trim() ? REPLY_KIND[sideOf(part.author?.type)] : 'open';
     case 'snoozed':
       return 'snooze';
     case 'timer_unsnooze':
@@ -384,6 +607,8 @@ export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined
       return undefined;
   }
 }
+
+const REPLY_KIND = { customer: 'customer_reply', teammate: 'teammate_reply', bot: 'bot_reply' } as const;
 
 type AppliedTag = NonNullable<Conversation['tags']>['tags'][number];
 

@@ -1,11 +1,17 @@
 /** What a card shows, resolved from Intercom (names instead of ids). Built by bridge/, rendered by slack/blocks. */
 export interface CardData {
   conversationId: string;
+  /** The conversation's title (a ticket's title, or one a teammate gave it). */
+  title?: string | null;
   subject: string | null;
   /** The first message, as Intercom's HTML. */
   bodyHtml: string | null;
+  /** Quoted e-mail history or a signature was cut from the first message. */
+  bodyTrimmed?: boolean;
   attachments: ReadonlyArray<{ name: string | null; url: string | null }>;
-  contact: { name: string | null; email: string | null; company: string | null };
+  contact: { name: string | null; email: string | null; phone?: string | null; company: string | null };
+  /** Who started the conversation: the customer, or someone (or something) on the team's side. */
+  origin?: Origin;
   state: 'open' | 'closed' | 'snoozed';
   snoozedUntil: number | null;
   assignee: { admin: string | null; team: string | null };
@@ -14,8 +20,20 @@ export interface CardData {
   createdAt: number;
   /** Link to the conversation in Intercom's Inbox (null when the workspace is unknown). */
   intercomUrl: string | null;
+  /** Fin (Intercom's AI agent) is answering and no person has the conversation yet. */
+  finHandling?: boolean;
   /** Set once Intercom says the conversation was deleted. */
   deleted?: boolean;
+}
+
+/**
+ * How a conversation began, from its source's `delivered_as` and author: a customer wrote in, a teammate wrote to
+ * the customer, an automated or outbound message went out, or a bot (Fin, Operator, a custom bot) started it.
+ */
+export interface Origin {
+  kind: 'customer' | 'teammate' | 'automated' | 'outbound' | 'bot';
+  /** The author's name when it is not the customer's (the teammate the message was sent as, the bot's name). */
+  by: string | null;
 }
 
 export type ThreadLineKind =
@@ -29,6 +47,7 @@ export type ThreadLineKind =
   | 'snooze'
   | 'unsnooze'
   | 'tag'
+  | 'quick_reply'
   | 'priority'
   | 'rating'
   | 'deleted'
@@ -41,9 +60,17 @@ export interface ThreadLine {
   actor: string | null;
   /** Message or note body, as Intercom's HTML. */
   bodyHtml?: string | null;
+  /** Quoted e-mail history or a signature was cut from the body. */
+  trimmed?: boolean;
   attachments?: ReadonlyArray<{ name: string | null; url: string | null }>;
   /** Kind-specific detail: the assignee, the tags, the rating and remark, how many earlier parts were skipped. */
   detail?: string | null;
   /** Snoozed until (UNIX seconds). */
   until?: number | null;
+  /** A reply that also reopened the conversation (Intercom records it as an `open` part with a body). */
+  reopened?: boolean;
+  /** Who the actor is, for a reply or a quick reply: their side of the conversation. */
+  side?: 'customer' | 'teammate' | 'bot';
+  /** The choices of a quick reply (offered by the team, or the one a customer picked). */
+  options?: readonly string[];
 }

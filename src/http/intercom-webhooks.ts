@@ -166,10 +166,21 @@ export type WebhookVerdict =
     }
   | { outcome: 'store'; notification: IncomingNotification };
 
+/** A signed ping: answered and logged, nothing stored (a replayed one does no more than log again). */
+function pingVerdict(n: IncomingNotification | undefined): WebhookVerdict {
+  const fields = { notification: n?.id ?? null, appId: n?.app_id };
+  return {
+    outcome: 'ping',
+    status: 200,
+    answer: { ok: true },
+    log: { level: 'info', fields, msg: 'Intercom ping received' },
+  };
+}
+
 /**
- * The webhook's rules on a body read whole, in order: the signature, the envelope, the replay window (too old,
- * or dated ahead), then the topic (a ping, one the bridge does not use, or one to store). Pure: `nowSeconds` is
- * the clock.
+ * The webhook's rules on a body read whole, in order: the signature; a ping or a topic the bridge does not use
+ * (answered whatever the rest holds); the envelope; the replay window (too old, or dated ahead). What passes is
+ * stored. Pure: `nowSeconds` is the clock.
  */
 export function judgeWebhook(
   body: Buffer,
@@ -183,10 +194,11 @@ export function judgeWebhook(
     return { outcome: 'bad_signature', status: 401, answer: { error: 'invalid signature' }, log };
   }
   const parsed = parseIncomingNotification(body);
-  const topic = parsed.ok ? undefined : topicOf(body);
-  if (topic !== undefined && topic !== 'ping' && !CONVERSATION_TOPICS.has(topic)) {
-    // a topic the bridge does not act on is acknowledged whatever its data holds: Intercom suspends a webhook whose
-    // deliveries keep failing (conversation.contact.attached sends an item with no type)
+  const topic = parsed.ok ? parsed.notification.topic : topicOf(body);
+  // a ping or a topic the bridge does not act on is acknowledged whatever its data holds: Intercom suspends a webhook
+  // whose deliveries keep failing (its own ping has `id: null`; conversation.contact.attached an item with no type)
+  if (topic === 'ping') return pingVerdict(parsed.ok ? parsed.notification : undefined);
+  if (topic !== undefined && !CONVERSATION_TOPICS.has(topic)) {
     const log = { level: 'debug', fields: { topic }, msg: 'webhook topic not used: ignored' } as const;
     return { outcome: 'ignored', status: 200, answer: { ok: true, ignored: true }, log };
   }
@@ -210,22 +222,6 @@ export function judgeWebhook(
     const msg = `webhook refused: dated more than ${window.maxAheadSeconds} s in the future (a clock off, or a forgery?)`;
     const log = { level: 'warn', fields: about, msg } as const;
     return { outcome: 'too_new', status: 401, answer: { error: 'notification dated in the future' }, log };
-  }
-  if (n.topic === 'ping') {
-    const log = {
-      level: 'info',
-      fields: { notification: n.id, appId: n.app_id },
-      msg: 'Intercom ping received',
-    } as const;
-    return { outcome: 'ping', status: 200, answer: { ok: true }, log };
-  }
-  if (!CONVERSATION_TOPICS.has(n.topic)) {
-    const log = {
-      level: 'debug',
-      fields: { notification: n.id, topic: n.topic },
-      msg: 'webhook topic not used: ignored',
-    } as const;
-    return { outcome: 'ignored', status: 200, answer: { ok: true, ignored: true }, log };
   }
   return { outcome: 'store', notification: n };
 }

@@ -126,7 +126,8 @@ export type Pages = z.output<typeof Pages>;
 
 export const Reference = z.object({ type: str, id: Id });
 
-export const Author = z.object({ type: str, id: opt(Id), name, email: str });
+/** `from_ai_agent` / `is_ai_answer` mark a part Fin wrote; its author may still read as an admin or a bot. */
+export const Author = z.object({ type: str, id: opt(Id), name, email: str, from_ai_agent: bool, is_ai_answer: bool });
 
 export const Attachment = z.object({ name: str, url: str, content_type: str });
 
@@ -188,6 +189,7 @@ export const Contact = z.object({
   external_id: str,
   role: str,
   email: str,
+  phone: str,
   name,
   last_seen_at: num,
   companies: opt(z.object({ data: listOf(Reference) })),
@@ -219,6 +221,8 @@ export const ConversationPart = z.object({
   author: opt(Author),
   assigned_to: opt(Reference),
   attachments: opt(listOf(Attachment)),
+  /** A quick reply's choices: those offered (a teammate's or bot's part) or the one picked (the customer's). */
+  reply_options: opt(listOf(z.object({ text: str, uuid: str }))),
   /** Set when the part was created through the API: how we recognise our own echoes. */
   app_package_code: str,
 });
@@ -249,6 +253,9 @@ export const Conversation = z.object({
     }),
   ),
   contacts: opt(z.object({ contacts: listOf(Reference) })),
+  ai_agent_participated: bool,
+  /** Fin's part in the conversation; null when it took none. */
+  ai_agent: opt(z.object({ resolution_state: str })),
   // parts are parsed when read (conversationParts): a GET answers up to 500, and most callers need none
   conversation_parts: opt(
     z.object({ conversation_parts: z.custom<unknown[]>((v) => Array.isArray(v)), total_count: num }),

@@ -257,7 +257,7 @@ function ruleFor(render: Render, name: string): TagRule | undefined {
  * escaped; anything unknown is reduced to its text. A body without tags is treated as plain text.
  */
 export function htmlToMrkdwn(html: string): string {
-  if (!/<[a-z!/]/i.test(html)) return tidy(escapeMrkdwn(decodeBasicEntities(html)));
+  if (!/<[a-z!/]/i.test(html)) return tidy(imagePlaceholders(escapeMrkdwn(decodeBasicEntities(html))));
 
   const render: Render = { out: '', skipDepth: 0, preDepth: 0, lists: [], marks: [], anchors: [] };
   // tags the parser really opened: at the end of unfinished input it reports closes it never opened
@@ -280,7 +280,21 @@ export function htmlToMrkdwn(html: string): string {
   );
   parser.write(html);
   parser.end();
-  return tidy(render.out);
+  return tidy(imagePlaceholders(render.out));
+}
+
+const IMAGE_PLACEHOLDER = /\[Image "([^"\n]*)"\]/g;
+
+/**
+ * Intercom writes images in some bodies (notes, e-mail) as `[Image "<url>"]` with a long signed URL that expires:
+ * shown as a short link instead. Runs on escaped mrkdwn, so the URL is unescaped before it becomes a link.
+ */
+function imagePlaceholders(mrkdwn: string): string {
+  if (!mrkdwn.includes('[Image "')) return mrkdwn;
+  return mrkdwn.replace(IMAGE_PLACEHOLDER, (_, url: string) => {
+    const target = unescapeMrkdwn(url);
+    return isWebUrl(target) ? pageLink(target, '🖼️ image') : '🖼️ image';
+  });
 }
 
 const DOT = String.raw`[.\u3002\uFF0E\uFF61]`; // what IDNA reads as a dot: "acme。example" is acme.example

@@ -1,13 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationSync, cardDataOf, conversationIdOf, lineKind } from '../../src/bridge/conversation-sync.ts';
+import {
+  ConversationSync,
+  cardDataOf,
+  conversationIdOf,
+  lineKind,
+  originOf,
+  partContext,
+  partLineOf,
+} from '../../src/bridge/conversation-sync.ts';
 import { Directory } from '../../src/bridge/directory.ts';
 import { MessageGone, PermanentFailure, RetryLater } from '../../src/bridge/failures.ts';
 import type { CardData, ThreadLine } from '../../src/bridge/model.ts';
 import type { RouteDecision, SlackPort } from '../../src/bridge/ports.ts';
 import { IntercomClient } from '../../src/intercom/client.ts';
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
-import type { Contact, Conversation, ConversationPart } from '../../src/intercom/schemas.ts';
+import {
+  type Contact,
+  Conversation,
+  type ConversationPart,
+  conversationParts,
+  parseLenient,
+} from '../../src/intercom/schemas.ts';
 import { parseNotification } from '../../src/intercom/webhooks.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
@@ -48,6 +62,11 @@ class RecordingSlack implements SlackPort {
     return '';
   }
   async react() {}
+  readonly uploads: Array<{ threadTs: string; filename: string; bytes: Buffer; key?: string | undefined }> = [];
+  async uploadToThread(_channel: string, threadTs: string, file: { filename: string; bytes: Buffer }, key?: string) {
+    this.uploads.push({ threadTs, filename: file.filename, bytes: file.bytes, key });
+    return { fileId: `F${this.uploads.length}` };
+  }
 }
 
 let fake: FakeIntercom;
@@ -114,7 +133,7 @@ describe('ConversationSync', () => {
     });
     (c.contacts as { contacts: unknown[] }).contacts.push({ type: 'contact', id: 'deleted-contact' });
     await sync().sync(String(c.id));
-    expect(slack.cards[0]?.card.contact).toEqual({ name: 'Lee', email: 'lee@x.test', company: null });
+    expect(slack.cards[0]?.card.contact).toEqual({ name: 'Lee', email: 'lee@x.test', phone: null, company: null });
   });
 
   it('shows the company and team names, and the snooze', async () => {
@@ -159,6 +178,32 @@ describe('ConversationSync', () => {
     await sync().sync(String(c.id));
     expect(slack.cards.map((p) => p.ts)).toEqual(['1.1', '1.2']);
     expect((await store.getCard(String(c.id)))?.ts).toBe('1.2');
+  });
+
+  it('redraws the card of a conversation deleted in Intercom from what it showed: deleted, no buttons; once', async () => {
+    const c = fake.addConversation({ subject: 'Refund please' });
+    const id = String(c.id);
+    await sync().sync(id);
+    fake.conversations.delete(id);
+    const parsed = parseNotification(
+      JSON.stringify({
+        type: 'notification_event',
+        id: 'notif_del',
+        topic: 'conversation.deleted',
+        created_at: 1_700_000_100,
+        data: { item: { type: 'conversation', conversation_id: id } },
+      }),
+    );
+    if (!parsed.ok) throw new Error('bad fixture');
+    const deleted = parsed.notification;
+    await sync().handle(deleted);
+    await sync().handle(deleted);
+    expect(slack.updates).toHaveLength(1);
+    expect(slack.updates[0]?.card).toMatchObject({ conversationId: id, subject: 'Refund please', deleted: true });
+    expect(slack.lines.filter((l) => l.line.kind === 'deleted')).toHaveLength(1);
+    // a later event for it (a 404 now) changes nothing more
+    await sync().sync(id);
+    expect(slack.updates).toHaveLength(1);
   });
 
   it('sorts Intercom failures: 5xx retries later, a refused token is permanent', async () => {
@@ -274,13 +319,15 @@ describe('cardDataOf', () => {
     expect(JSON.stringify(cardDataOf(conversation(), contact, names))).toBe(
       JSON.stringify({
         conversationId: '42',
+        title: null,
         subject: 'Refund',
         bodyHtml: '<p>Where is it?</p>',
         attachments: [
           { name: 'a.png', url: 'https://x.test/a.png' },
           { name: null, url: null },
         ],
-        contact: { name: 'Dana', email: 'dana@acme.test', company: 'Acme' },
+        contact: { name: 'Dana', email: 'dana@acme.test', phone: null, company: 'Acme' },
+        origin: { kind: 'customer', by: null },
         state: 'snoozed',
         snoozedUntil: 1_800_000_000,
         assignee: { admin: 'Alice', team: 'Billing' },
@@ -316,6 +363,7 @@ describe('cardDataOf', () => {
     const source = { ...c.source, author: { type, name: 'Lee', email: 'lee@x.test' } };
     expect(cardDataOf({ ...c, source } as Conversation, undefined, names).contact).toEqual({
       ...shown,
+      phone: null,
       company: 'Acme',
     });
   });
@@ -336,6 +384,7 @@ describe('cardDataOf', () => {
     expect(cardDataOf({ ...c, source } as Conversation, lead, names).contact).toEqual({
       name: null,
       email: null,
+      phone: null,
       company: 'Acme',
     });
   });
@@ -345,8 +394,136 @@ describe('cardDataOf', () => {
     expect(cardDataOf(conversation(), contact, names).contact).toEqual({
       name: 'Lee',
       email: 'dana@acme.test',
+      phone: null,
       company: 'Acme',
     });
+  });
+});
+
+/** A conversation from the real corpus (test/fixtures/intercom/real, sources in SOURCES.md), as the client parses it. */
+function realConversation(file: string): Conversation {
+  const json = JSON.parse(readFileSync(new URL(`../fixtures/intercom/real/${file}`, import.meta.url), 'utf8'));
+  const item = json.type === 'notification_event' ? json.data.item : json;
+  const parsed = parseLenient(Conversation, item);
+  if (!parsed.success) throw new Error(`${file} does not parse as a conversation`);
+  return parsed.data;
+}
+
+function linesOf(conversation: Conversation): ThreadLine[] {
+  const parts = conversationParts(conversation);
+  const card = cardDataOf(conversation, undefined, { admin: null, team: null, company: null, workspaceId: '' });
+  const context = partContext(conversation, parts, card);
+  return parts.map((p) => partLineOf(p, context));
+}
+
+describe('who began it, and who did what in each part (real payloads)', () => {
+  it.each([
+    ['api-conversation-admin-initiated-with-fin-parts.json', { kind: 'teammate', by: 'Ciaran1 Lee' }],
+    ['doc-schema-conversation-operator-initiated-fin.json', { kind: 'bot', by: 'Ciaran1 Lee' }],
+    ['webhook-conversation-operator-replied-fin-lead-no-name.json', { kind: 'customer', by: null }],
+    ['api-conversation-email-with-history.json', { kind: 'customer', by: null }],
+  ])('%s began as %o', (file, origin) => {
+    const conversation = realConversation(file);
+    expect(originOf(conversation)).toEqual({ ...origin, by: origin.by === null ? null : expect.any(String) });
+  });
+
+  it.each([
+    ['automated', 'automated'],
+    ['campaigns_initiated', 'outbound'],
+    ['admin_initiated', 'teammate'],
+    ['operator_initiated', 'bot'],
+    ['customer_initiated', 'customer'],
+  ])('delivered_as %s is a conversation the %s began', (deliveredAs, kind) => {
+    const conversation = realConversation('api-conversation-admin-initiated-with-fin-parts.json');
+    const source = { ...conversation.source, delivered_as: deliveredAs };
+    expect(originOf({ ...conversation, source }).kind).toBe(kind);
+  });
+
+  it('without delivered_as (older shapes), goes by the first message’s author', () => {
+    const conversation = realConversation('api-conversation-admin-initiated-with-fin-parts.json');
+    const author = (type: string) => ({ ...conversation.source, delivered_as: null, author: { type, name: 'N' } });
+    expect(originOf({ ...conversation, source: author('admin') })).toEqual({ kind: 'teammate', by: 'N' });
+    expect(originOf({ ...conversation, source: author('bot') })).toEqual({ kind: 'bot', by: 'N' });
+    expect(originOf({ ...conversation, source: author('lead') })).toEqual({ kind: 'customer', by: null });
+  });
+
+  it('an open part with a customer’s message is their reply, reopening the conversation', () => {
+    const [line] = linesOf(realConversation('api-conversation-user-reply-open-part.json'));
+    expect(line).toMatchObject({
+      kind: 'customer_reply',
+      actor: 'Joe Bloggs',
+      bodyHtml: '<p>Thanks again :)</p>',
+      reopened: true,
+    });
+  });
+
+  it('an open part with a teammate’s message is their reply; an empty one is a plain reopen', () => {
+    const [reply] = linesOf(realConversation('webhook-v1-conversation-part-tag-created.json'));
+    expect(reply).toMatchObject({ kind: 'teammate_reply', actor: 'Andy', reopened: true });
+    const [reopen] = linesOf(realConversation('api-conversation-open-part.json'));
+    expect(reopen).toMatchObject({ kind: 'open' });
+    expect(reopen?.reopened).toBeUndefined();
+  });
+
+  it('a close part keeps the message it carries', () => {
+    const [line] = linesOf(realConversation('api-conversation-close-part-with-body.json'));
+    expect(line).toMatchObject({ kind: 'close', bodyHtml: expect.stringContaining('Goodbye') });
+  });
+
+  it('a quick reply part is a line, with the options when Intercom sends them', () => {
+    const conversation = realConversation('api-conversation-quick-reply-part.json');
+    expect(linesOf(conversation)[0]).toMatchObject({ kind: 'quick_reply', side: 'teammate', options: [] });
+    const raw = conversation.conversation_parts?.conversation_parts[0] as Record<string, unknown>;
+    // the options as the reply request documents them (OpenAPI 2.16, admin_quick_reply_reply)
+    raw.reply_options = [
+      { text: 'Yes', uuid: 'a5e1' },
+      { text: 'No', uuid: 'f4a9' },
+    ];
+    expect(linesOf(conversation)[0]?.options).toEqual(['Yes', 'No']);
+    raw.author = { type: 'user', name: 'Joe' };
+    raw.reply_options = [{ text: 'Yes', uuid: 'a5e1' }];
+    expect(linesOf(conversation)[0]).toMatchObject({ side: 'customer', actor: 'Joe', options: ['Yes'] });
+  });
+
+  it('each snooze line has its own time: only the current snooze shows the conversation’s snoozed_until', () => {
+    const conversation = realConversation('api-conversation-snoozed-part.json');
+    const current = linesOf(conversation).find((l) => l.kind === 'snooze');
+    expect(current?.until).toBe(conversation.snoozed_until);
+    expect(current?.until).toBeGreaterThan(0);
+    // the same snooze, followed by a reopen: an old snooze, whose time the conversation no longer holds
+    const raw = conversation.conversation_parts?.conversation_parts as Array<Record<string, unknown>>;
+    raw.push({ type: 'conversation_part', id: '999', part_type: 'open', body: null, author: { type: 'admin' } });
+    const old = linesOf({ ...conversation, state: 'open' }).find((l) => l.kind === 'snooze');
+    expect(old?.until).toBeNull();
+  });
+
+  it('cuts quoted e-mail history from the first message and replies, not from notes, and says it did', () => {
+    const conversation = realConversation('api-conversation-email-with-history.json');
+    const source = conversation.source as NonNullable<Conversation['source']> & {
+      email_message_metadata: { history: string };
+    };
+    // the reply as it reaches workspaces whose e-mail bodies still hold the quoted thread
+    const quoted = `${source.body}${source.email_message_metadata.history}`;
+    const names = { admin: null, team: null, company: null, workspaceId: '' };
+    const card = cardDataOf({ ...conversation, source: { ...source, body: quoted } }, undefined, names);
+    expect(card).toMatchObject({ bodyHtml: '<p>This is the message body</p>', bodyTrimmed: true });
+    expect(cardDataOf(conversation, undefined, names).bodyTrimmed).toBeUndefined();
+    const context = partContext(conversation, [], card);
+    const reply = { id: '1', part_type: 'comment', body: quoted, author: { type: 'lead' } } as ConversationPart;
+    expect(partLineOf(reply, context)).toMatchObject({ bodyHtml: '<p>This is the message body</p>', trimmed: true });
+    const note = partLineOf({ ...reply, part_type: 'note', author: { type: 'admin' } }, context);
+    expect(note).toMatchObject({ bodyHtml: quoted });
+    expect(note.trimmed).toBeUndefined();
+  });
+
+  it('a nameless customer’s part is named as the card names them', () => {
+    const conversation = realConversation('webhook-conversation-operator-replied-fin-lead-no-name.json');
+    const parts = [
+      { id: '1', part_type: 'comment', body: '<p>hi</p>', author: { type: 'lead', name: null, email: '' } },
+    ];
+    const card = { contact: { name: null, email: null, phone: '+44 20 7946 0000', company: null } };
+    const context = partContext(conversation, parts as ConversationPart[], card as CardData);
+    expect(partLineOf(parts[0] as ConversationPart, context).actor).toBe('+44 20 7946 0000');
   });
 });
 

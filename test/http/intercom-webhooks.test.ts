@@ -74,6 +74,11 @@ describe('judgeWebhook on real payloads of topics the bridge does not act on', (
     },
   );
 
+  it('Intercom’s own ping (id null, delivery_status null) is answered as a ping, not refused', () => {
+    const verdict = judge(real('webhook-ping.json'));
+    expect(verdict).toMatchObject({ outcome: 'ping', status: 200, answer: { ok: true } });
+  });
+
   it('a topic the bridge acts on, with data it cannot read, is still refused', () => {
     const body = Buffer.from(
       JSON.stringify({

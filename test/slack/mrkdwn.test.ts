@@ -18,6 +18,17 @@ describe('escapeMrkdwn', () => {
 });
 
 describe('htmlToMrkdwn', () => {
+  it('shows Intercom’s `[Image "<signed url>"]` placeholders as short links, in HTML and in plain text', () => {
+    const url = 'https://downloads.intercomcdn.com/i/o/123/abc/shot.png?expires=1700000000&signature=0f9e';
+    const link =
+      '<https://downloads.intercomcdn.com/i/o/123/abc/shot.png?expires=1700000000&amp;signature=0f9e|🖼️ image>';
+    expect(htmlToMrkdwn(`<p>see [Image "${url.replace(/&/g, '&amp;')}"] here</p>`)).toBe(
+      `see ${link} (downloads.intercomcdn.com) here`,
+    );
+    expect(htmlToMrkdwn(`see [Image "${url}"]`)).toBe(`see ${link} (downloads.intercomcdn.com)`);
+    expect(htmlToMrkdwn('[Image "javascript:alert(1)"]')).toBe('🖼️ image');
+  });
+
   it.each([
     ['<p>Hello</p><p>World</p>', 'Hello\n\nWorld'],
     ['<p>one<br>two</p>', 'one\ntwo'],

@@ -7,13 +7,22 @@ import { context, LIMITS, section } from './kit.ts';
 export function buildThreadLine(line: ThreadLine): { text: string; blocks: KnownBlock[] } {
   const who = `*${escapeMrkdwn(line.actor?.trim() || 'Someone')}*`;
   const detail = line.detail ? escapeMrkdwn(line.detail) : '';
-  const headline = headlineOf(line, who, detail);
   const body = line.bodyHtml ? htmlToMrkdwn(line.bodyHtml) : '';
-  const text = truncate(body ? `${headline}\n${body}` : headline, LIMITS.section);
+  const headline = withBody(headlineOf(line, who, detail), line, body);
+  const text = line.trimmed
+    ? `${truncate(`${headline}\n${body}`, LIMITS.section - 40)}\n_… (full message in Intercom)_`
+    : truncate(body ? `${headline}\n${body}` : headline, LIMITS.section);
   const blocks: KnownBlock[] = [section(text)];
   const files = (line.attachments ?? []).filter((a) => a.url).map((a) => `📎 ${link(a.url, a.name || 'attachment')}`);
   if (files.length) blocks.push(context(files.join('  ')));
   return { text, blocks };
+}
+
+/** What happened, read on: a close or an assignment that carries a message says so; a reply says it reopened. */
+function withBody(headline: string, line: ThreadLine, body: string): string {
+  if (line.reopened) return headline.replace(/:$/, ', reopening the conversation:');
+  if (body && !headline.endsWith(':') && line.kind !== 'quick_reply') return `${headline}, and wrote:`;
+  return headline;
 }
 
 function headlineOf(line: ThreadLine, who: string, detail: string): string {
@@ -38,6 +47,8 @@ function headlineOf(line: ThreadLine, who: string, detail: string): string {
         : `💤 ${who} snoozed the conversation`;
     case 'unsnooze':
       return '⏰ The conversation is back from snooze';
+    case 'quick_reply':
+      return quickReplyHeadline(line, who);
     case 'tag':
       return `🏷️ ${who} tagged the conversation: ${detail}`;
     case 'priority':
@@ -49,4 +60,12 @@ function headlineOf(line: ThreadLine, who: string, detail: string): string {
     case 'earlier':
       return `… ${detail} earlier messages are only in Intercom`;
   }
+}
+
+/** A customer's pick among quick replies, or the choices a teammate or bot offered. */
+function quickReplyHeadline(line: ThreadLine, who: string): string {
+  const options = (line.options ?? []).map((o) => `*${escapeMrkdwn(o)}*`);
+  if (line.side === 'customer') return options.length ? `💬 ${who} chose ${options.join(', ')}` : `💬 ${who} chose:`;
+  const offered = options.length ? ` ${options.join(' · ')}` : '';
+  return line.bodyHtml ? `🔘 ${who} asked, with quick replies${offered}:` : `🔘 ${who} offered quick replies${offered}`;
 }

@@ -106,9 +106,66 @@ describe('buildCard', () => {
     );
   });
 
-  it('falls back to the first line, then the id, when there is no subject; and to unknowns', () => {
+  it('titles a card by the conversation title, then the subject; else names the contact rather than repeat the body', () => {
+    const titled = buildCard({ ...base, title: 'Refund for order #12', subject: 'Re: order' });
+    expect((titled.blocks[0] as { text: { text: string } }).text.text).toBe('Refund for order #12');
     const card = buildCard({ ...base, subject: ' ', bodyHtml: '<p><b>Help</b> &amp; more</p><p>second</p>' });
-    expect((card.blocks[0] as { text: { text: string } }).text.text).toBe('Help & more');
+    expect((card.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation with Dana Customer');
+    expect(card.text).toBe('New conversation from Dana Customer: Help &amp; more');
+    expect(texts(card.blocks).match(/Help/g)).toHaveLength(1);
+    // a subject that only repeats the body (Twitter, some e-mail) is not a title either
+    const echo = buildCard({
+      ...base,
+      subject: 'Help & more second',
+      bodyHtml: '<p><b>Help</b> &amp; more</p><p>second</p>',
+    });
+    expect((echo.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation with Dana Customer');
+  });
+
+  it.each([
+    [{ kind: 'customer', by: null }, 'New conversation from Dana Customer: Export is empty', null],
+    [{ kind: 'teammate', by: 'Alice' }, 'Alice wrote to Dana Customer: Export is empty', '↩️ Started by *Alice*'],
+    [{ kind: 'teammate', by: null }, 'A teammate wrote to Dana Customer: Export is empty', '↩️ Started by a teammate'],
+    [
+      { kind: 'automated', by: 'Alice' },
+      'Automated message to Dana Customer: Export is empty',
+      '⚙️ Automated message, sent as *Alice*',
+    ],
+    [{ kind: 'outbound', by: null }, 'Outbound message to Dana Customer: Export is empty', '📣 Outbound message:'],
+    [
+      { kind: 'bot', by: 'Fin' },
+      'Fin started a conversation with Dana Customer: Export is empty',
+      '🤖 Started by *Fin*',
+    ],
+  ] as const)('says who began it (%o) in the notification text and on the card', (origin, text, line) => {
+    const card = buildCard({ ...base, origin });
+    expect(card.text).toBe(text);
+    const contexts = card.blocks.filter((b) => b.type === 'context').map((b) => JSON.stringify(b));
+    if (line) expect(contexts[0]).toContain(line);
+    else expect(contexts).toHaveLength(1); // the status line only
+  });
+
+  it('ends a first message cut short of its quoted e-mail history with a link to the whole of it', () => {
+    const card = buildCard({ ...base, bodyTrimmed: true });
+    expect(texts(card.blocks)).toContain(
+      'Hi, the *CSV export* is empty.\\n_… (<https://app.intercom.com/a/inbox/wsp1/inbox/shared/all/conversation/503|full message in Intercom>)_',
+    );
+    expect(texts(buildCard(base).blocks)).not.toContain('full message');
+  });
+
+  it('says Fin is handling a conversation no person has yet', () => {
+    expect(texts(buildCard({ ...base, finHandling: true }).blocks)).toContain('🤖 Fin is handling it');
+    expect(texts(buildCard(base).blocks)).not.toContain('Fin');
+  });
+
+  it('falls back to unknowns, and to the phone for a contact with no name or email', () => {
+    const phoned = buildCard({
+      ...base,
+      subject: null,
+      contact: { name: null, email: null, phone: '+1 555 0100', company: null },
+    });
+    expect(phoned.text).toMatch(/^New conversation from \+1 555 0100/);
+    expect(texts(phoned.blocks)).toContain('*Unknown contact* · +1 555 0100');
     const bare = buildCard({
       ...base,
       subject: null,
@@ -119,8 +176,8 @@ describe('buildCard', () => {
       priority: false,
       tags: [],
     });
-    expect((bare.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation 503');
-    expect(bare.text).toBe('New conversation from an unknown contact: Conversation 503');
+    expect((bare.blocks[0] as { text: { text: string } }).text.text).toBe('Conversation with an unknown contact');
+    expect(bare.text).toBe('New conversation from an unknown contact');
     expect(texts(bare.blocks)).toContain('Unassigned');
     expect(texts(bare.blocks)).toContain('*Unknown contact*');
   });

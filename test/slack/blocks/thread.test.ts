@@ -26,10 +26,42 @@ describe('buildThreadLine', () => {
     [line({ kind: 'rating', actor: 'Dana', detail: '4/5' }), '🌟 *Dana* rated the conversation 4/5'],
     [line({ kind: 'deleted', actor: null }), '🗑️ The conversation was deleted in Intercom'],
     [line({ kind: 'earlier', actor: null, detail: '12' }), '… 12 earlier messages are only in Intercom'],
+    [
+      line({ kind: 'customer_reply', actor: 'Joe', bodyHtml: '<p>Thanks again :)</p>', reopened: true }),
+      '💬 *Joe* replied, reopening the conversation:\nThanks again :)',
+    ],
+    [
+      line({ kind: 'close', bodyHtml: '<p>Goodbye :)</p>' }),
+      '✅ *Alice* closed the conversation, and wrote:\nGoodbye :)',
+    ],
+    [
+      line({ kind: 'assignment', detail: 'Billing', bodyHtml: '<p>over to you</p>' }),
+      '👤 *Alice* assigned the conversation to *Billing*, and wrote:\nover to you',
+    ],
+    [line({ kind: 'quick_reply', side: 'teammate', options: [] }), '🔘 *Alice* offered quick replies'],
+    [
+      line({
+        kind: 'quick_reply',
+        side: 'bot',
+        actor: 'Fin',
+        options: ['Yes', 'No <way>'],
+        bodyHtml: '<p>Did it help?</p>',
+      }),
+      '🔘 *Fin* asked, with quick replies *Yes* · *No &lt;way&gt;*:\nDid it help?',
+    ],
+    [line({ kind: 'quick_reply', side: 'customer', actor: 'Joe', options: ['Yes'] }), '💬 *Joe* chose *Yes*'],
+    [line({ kind: 'quick_reply', side: 'customer', actor: 'Joe', bodyHtml: 'Yes' }), '💬 *Joe* chose:\nYes'],
   ])('%o', (input, text) => {
     const built = buildThreadLine(input);
     expect(built.text).toBe(text);
     expect(built.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text } });
+  });
+
+  it('says where the rest of a message cut short of its quoted e-mail history is', () => {
+    const built = buildThreadLine(
+      line({ kind: 'customer_reply', actor: 'Dana', bodyHtml: '<p>Yes</p>', trimmed: true }),
+    );
+    expect(built.text).toBe('💬 *Dana* replied:\nYes\n_… (full message in Intercom)_');
   });
 
   it('escapes the actor and lists attachments with safe links', () => {
