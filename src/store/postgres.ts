@@ -156,7 +156,7 @@ export class PostgresStore implements Store {
           rows.map((d) => d.id),
           rows.map((d) => d.topic),
           rows.map((d) => d.conversationId),
-          rows.map((d) => d.conversationId ?? `delivery:${d.id}`),
+          rows.map((d) => d.queue ?? d.conversationId ?? `delivery:${d.id}`),
           rows.map((d) => d.createdAt),
           rows.map((d) => d.receivedAt),
           rows.map((d) => d.payload),

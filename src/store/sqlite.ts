@@ -146,7 +146,7 @@ export class SqliteStore implements Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
            ON CONFLICT (id) DO NOTHING`,
       );
-      const key = d.conversationId ?? `delivery:${d.id}`;
+      const key = d.queue ?? d.conversationId ?? `delivery:${d.id}`;
       const args = [d.id, d.topic, d.conversationId, key, d.createdAt, d.receivedAt, d.payload, d.receivedAt];
       return Number(insert.run(...args).changes) === 1;
     });

@@ -72,6 +72,11 @@ export interface NewDelivery {
   topic: string;
   /** The conversation the event belongs to, or null for events that belong to none. */
   conversationId: string | null;
+  /**
+   * The queue it waits in, one delivery at a time, in order: the conversation's unless named here (a queue of its
+   * own, e.g. one for all file copies, so they neither run together nor hold up a conversation).
+   */
+  queue?: string | undefined;
   /** When Intercom created the event (UNIX seconds); orders one conversation's events. */
   createdAt: number;
   /** The raw body as received, to process later. */

@@ -48,6 +48,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       expect((await claim()).map((d) => d.id)).toEqual([later.id]);
     });
 
+    it('hands out a named queue one at a time whatever the conversations, apart from those conversations', async () => {
+      const a = delivery({ createdAt: 100, conversationId: 'c1', queue: 'files' });
+      const b = delivery({ createdAt: 110, conversationId: 'c2', queue: 'files' });
+      const c1 = delivery({ createdAt: 120, conversationId: 'c1' });
+      for (const d of [a, b, c1]) await store.enqueue(d);
+      const first = await claim();
+      expect(first.map((d) => d.id).sort()).toEqual([a.id, c1.id].sort());
+      expect(first.find((d) => d.id === a.id)?.conversationId).toBe('c1');
+      expect(await claim()).toEqual([]);
+      await store.complete(a.id);
+      expect((await claim()).map((d) => d.id)).toEqual([b.id]);
+    });
+
     it('keeps a conversation busy while one of its events is leased, even when an older event arrives late', async () => {
       const first = delivery({ createdAt: 200 });
       await store.enqueue(first);
