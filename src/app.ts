@@ -138,6 +138,8 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     readAccess: config.triage.readAccess,
   });
   const route = createRouter(routes, config.slack.channel);
+  // the worker stores a job and wakes itself (it is made below: it runs what the sync and triage queue)
+  const enqueue: Enqueue = (job) => worker.enqueue(job);
   const sync = new ConversationSync({
     intercom,
     slack: slackPort,
@@ -146,10 +148,8 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     route,
     logger: logger.child({ component: 'sync' }),
     finConversations: config.finConversations,
-    attachments: customerFiles(config),
+    copyFiles: config.attachments.files === 'upload' ? enqueue : undefined,
   });
-  // the worker stores a job and wakes itself (it is made below: it runs what triage queues)
-  const enqueue: Enqueue = (job) => worker.enqueue(job);
   const triage = new Triage({
     intercom,
     identity,
@@ -160,11 +160,12 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     logger: logger.child({ component: 'triage' }),
   });
   const files = slackFiles(config.slack, config.attachments.maxBytes);
+  const attachments = customerFiles(config);
   const worker: InboxWorker = new InboxWorker({
     store,
     logger: logger.child({ component: 'worker' }),
     ...overrides.worker,
-    handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger, files }),
+    handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger, files, attachments }),
     onOutcome: (delivery, outcome, ms) => {
       metrics.deliveries.inc({ topic: delivery.topic, outcome });
       metrics.processing.observe({ topic: delivery.topic }, ms / 1000);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { AttachmentSource } from '../intercom/attachments.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { type Contact, type Conversation, type ConversationPart, conversationParts } from '../intercom/schemas.ts';
 import type { Notification } from '../intercom/webhooks.ts';
@@ -7,12 +6,13 @@ import type { Logger } from '../logger.ts';
 import type { Card, Store } from '../store/store.ts';
 import type { Directory } from './directory.ts';
 import { trimEmail } from './email-trim.ts';
-import { fromIntercomError, MessageGone, outcomeOf, PermanentFailure } from './failures.ts';
+import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
 import { type FinState, finState } from './fin.ts';
-import { CONVERSATION_TOPICS } from './jobs.ts';
+import { CONVERSATION_TOPICS, copyFileJob } from './jobs.ts';
 import type { CardData, Origin, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
+import type { Enqueue } from './worker.ts';
 
 // The webhook topics that drive cards and threads are job kinds: listed in jobs.ts, the job table, with the others.
 
@@ -39,8 +39,8 @@ export interface ConversationSyncDeps {
   maxBackfill?: number;
   /** FIN_CONVERSATIONS: `handoff` posts a card only once a person has the conversation (default `show`). */
   finConversations?: 'show' | 'handoff';
-  /** FILES=upload: where customers' attachments are fetched from, to be copied into the thread (else links only). */
-  attachments?: AttachmentSource | undefined;
+  /** FILES=upload: queues the copy of a customer's attachment into the thread (else the line's links only). */
+  copyFiles?: Enqueue | undefined;
 }
 
 /**
@@ -52,8 +52,6 @@ export interface ConversationSyncDeps {
 export class ConversationSync {
   readonly #d: ConversationSyncDeps;
   readonly #maxBackfill: number;
-  /** The attachment copy in progress, which the next one waits for. */
-  #copying: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ConversationSyncDeps) {
     this.#d = deps;
@@ -255,10 +253,8 @@ export class ConversationSync {
   }
 
   /**
-   * Copies a customer's attachments into the thread (Intercom's links expire), each once. A file that cannot be
-   * fetched for good (too large, a host not allowed, an expired link) or that Slack refuses keeps only its link in
-   * the line; one that failed for a passing reason is tried again on the conversation's next sync, without holding
-   * up its thread. A crash between Slack taking a file and the store recording it shares that file again.
+   * Queues a copy of each of a customer's attachments into the thread (Intercom's links expire), each once; the
+   * copies run in a queue of their own (customer-files.ts), so a slow file holds up no card or line.
    */
   async #copyFiles(
     conversationId: string,
@@ -267,43 +263,14 @@ export class ConversationSync {
     attachments: ReadonlyArray<{ name: string | null; url: string | null }>,
     shown: Set<string>,
   ): Promise<void> {
-    if (!this.#d.attachments) return;
-    for (const [index, attachment] of attachments.entries()) {
+    const enqueue = this.#d.copyFiles;
+    if (!enqueue) return;
+    for (const [index, { name, url }] of attachments.entries()) {
       const key = `file:${owner}:${index}`;
-      if (shown.has(key) || !attachment.url) continue;
-      const log = { conversationId, part: owner, file: index };
-      const copy = () => this.#copyFile(card, attachment as { name: string | null; url: string }, log);
-      // one file at a time across all conversations: each is held in memory whole, up to ATTACHMENT_MAX_BYTES
-      const done = this.#copying.then(copy);
-      this.#copying = done.then(
-        () => undefined,
-        () => undefined,
-      );
-      if (await done) await this.#mark(conversationId, key, shown);
+      if (shown.has(key) || !url) continue;
+      await enqueue(copyFileJob({ conversationId, channel: card.channel, threadTs: card.ts, key, name, url }));
+      await this.#mark(conversationId, key, shown);
     }
-  }
-
-  /** Copies one file; false when it is worth trying again later. */
-  async #copyFile(
-    card: { channel: string; ts: string },
-    attachment: { name: string | null; url: string },
-    log: { conversationId: string; part: string; file: number },
-  ): Promise<boolean> {
-    const fetched = await this.#d.attachments?.fetch(attachment.url);
-    if (!fetched?.ok) {
-      const reason = fetched?.reason ?? 'unavailable';
-      this.#d.logger.warn({ ...log, reason }, 'attachment not copied into Slack: its link stays');
-      return !fetched?.retry;
-    }
-    const filename = attachment.name || 'attachment';
-    const file = { filename, bytes: fetched.bytes, title: attachment.name ?? undefined };
-    try {
-      await this.#d.slack.uploadToThread(card.channel, card.ts, file, `file:${log.part}:${log.file}`);
-    } catch (error) {
-      if (!(error instanceof PermanentFailure)) throw error;
-      this.#d.logger.warn({ ...log, reason: error.message }, 'Slack refused an attachment: its link stays');
-    }
-    return true;
   }
 
   async #mark(conversationId: string, key: string, shown: Set<string>): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { AttachmentSource } from '../intercom/attachments.ts';
 import type { IntercomClient } from '../intercom/client.ts';
 import { conversationParts } from '../intercom/schemas.ts';
 import { Notification } from '../intercom/webhooks.ts';
@@ -15,6 +16,7 @@ import {
   type SlackFiles,
 } from './attachments.ts';
 import type { ConversationSync } from './conversation-sync.ts';
+import { copyCustomerFile, type FileCopy } from './customer-files.ts';
 import { outcomeOf, PermanentFailure, RetryLater } from './failures.ts';
 import type { Identity } from './identity.ts';
 import { explainIntercomError } from './messages.ts';
@@ -39,6 +41,8 @@ export interface JobDeps {
   logger: Logger;
   /** Fetches the Slack files a reply or note carries; without it, each file is named as not attached. */
   files?: SlackFiles | undefined;
+  /** FILES=upload: fetches customers' Intercom attachments, to copy into threads. */
+  attachments?: AttachmentSource | undefined;
 }
 
 /** One kind of job: what its stored payload must be, and what runs it. */
@@ -72,6 +76,34 @@ const CatchUpRequest = z.object({});
 export function catchUpJob(conversationId: string, updatedAt: number, now = Date.now()): NewDelivery {
   return job(`catch-up:${conversationId}:${updatedAt}`, CATCH_UP_TOPIC, conversationId, {}, now, updatedAt);
 }
+
+// ── bridge.copy_file: a customer's Intercom attachment, copied into its card's thread (customer-files.ts) ──
+
+export const COPY_FILE_TOPIC = 'bridge.copy_file';
+const FileCopyRequest = z.object({
+  channel: z.string(),
+  threadTs: z.string(),
+  key: z.string(),
+  name: z.string().nullable(),
+  url: z.string(),
+});
+
+/** The queue every file copy waits in: one file in memory at a time, and no conversation held up by one. */
+export const FILE_QUEUE = 'files';
+
+/** One per attachment (`copy.key` names it within its conversation): seen again, it is a duplicate. */
+export function copyFileJob(copy: FileCopy, now = Date.now()): NewDelivery {
+  const { conversationId, ...request } = copy;
+  const id = `copy-file:${conversationId}:${copy.key}`;
+  return { ...job(id, COPY_FILE_TOPIC, conversationId, request, now), queue: FILE_QUEUE };
+}
+
+const copyFile: JobKind<z.infer<typeof FileCopyRequest>> = {
+  payload: FileCopyRequest,
+  run: async (deps, request, { conversationId, attempts }) => {
+    if (conversationId) await copyCustomerFile(deps, { ...request, conversationId }, attempts);
+  },
+};
 
 // ── slack.thread_note: a message in a card's thread, to add as an internal note ──
 
@@ -171,6 +203,7 @@ export const JOBS: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
   [THREAD_NOTE_TOPIC, inConversation(ThreadNote, addThreadNote)],
   [MODAL_MESSAGE_TOPIC, inConversation(ModalMessage, sendModalMessage)],
   [REACTION_TOPIC, inConversation(Reaction, react)],
+  [COPY_FILE_TOPIC, copyFile as JobKind],
   ...[...CONVERSATION_TOPICS].map((topic): [string, JobKind] => [topic, webhook]),
 ]);
 

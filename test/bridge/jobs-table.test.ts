@@ -86,6 +86,7 @@ describe('the job table', () => {
         'bridge.catch_up',
         'slack.thread_note',
         'slack.modal_message',
+        'bridge.copy_file',
         'slack.reaction',
         ...CONVERSATION_TOPICS,
       ].sort(),

@@ -82,11 +82,18 @@ describe('Fin', () => {
   });
 });
 
-/** An attachment host on loopback that serves `bytes` for any path and counts what it was asked. */
-async function attachmentHost(bytes: Buffer): Promise<{ url: (name: string) => string; hits: string[] }> {
+/**
+ * An attachment host on loopback that serves `bytes` for any path and counts what it was asked; with `held`, it
+ * answers only once that promise settles (a slow host).
+ */
+async function attachmentHost(
+  bytes: Buffer,
+  held?: Promise<unknown>,
+): Promise<{ url: (name: string) => string; hits: string[] }> {
   const hits: string[] = [];
-  files = createServer((req, res) => {
+  files = createServer(async (req, res) => {
     hits.push(req.url ?? '');
+    await held;
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': bytes.length });
     res.end(bytes);
   });
@@ -149,6 +156,47 @@ describe('files a customer sends', () => {
     expect(JSON.stringify(line?.blocks)).toContain('|elsewhere.png>');
     // the signed URL's token never reaches a log line
     expect(JSON.stringify(harness.sink.lines())).not.toContain('signature=abc');
+  });
+
+  it('copy in a queue of their own: a slow file holds up no other conversation’s card', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const host = await attachmentHost(PNG, held);
+    // two workers, three conversations each with a slow file: copies waiting in the syncs would take both
+    h = await Harness.start({ env: { ATTACHMENT_HOSTS: '127.0.0.1' }, worker: { concurrency: 2 } });
+    const harness = h;
+    for (const n of [1, 2, 3]) {
+      const slow = harness.intercom.addConversation({});
+      harness.intercom.addPart(String(slow.id), {
+        part_type: 'comment',
+        body: '<p>screenshot</p>',
+        author: { type: 'user', id: 'u1', name: 'Dana Customer' },
+        attachments: [{ type: 'upload', name: `slow-${n}.png`, url: host.url(`slow-${n}.png`) }],
+      });
+      await harness.webhook(
+        harness.notification('conversation.user.created', { type: 'conversation', id: String(slow.id) }),
+      );
+    }
+    await harness.eventually(() => expect(host.hits).toHaveLength(1));
+    const next = harness.intercom.addConversation({ subject: 'Meanwhile' });
+    await harness.webhook(
+      harness.notification('conversation.user.created', { type: 'conversation', id: String(next.id) }),
+    );
+    await harness.eventually(() =>
+      expect(harness.cards().map((c) => c.text)).toContain('New conversation from an unknown contact: Meanwhile'),
+    );
+    expect(harness.slack.sharedFiles).toEqual([]);
+    expect(host.hits).toHaveLength(1); // one file at a time
+    release();
+    await harness.eventually(() =>
+      expect(harness.slack.sharedFiles.map((f) => f.filename).sort()).toEqual([
+        'slow-1.png',
+        'slow-2.png',
+        'slow-3.png',
+      ]),
+    );
   });
 
   it('FILES=link: nothing is downloaded or uploaded', async () => {
