@@ -118,8 +118,10 @@ interface TagRule {
 
 /** Ends `out` with at least `count` line breaks, unless nothing is shown yet. */
 function newline(render: Render, count: number): void {
-  const trailing = render.out.length - render.out.replace(/\n*$/, '').length;
-  if (render.out.trim() !== '' && trailing < count) render.out += '\n'.repeat(count - trailing);
+  // read from the end only: a long body has many blocks, and scanning all of `out` for each made rendering quadratic
+  let trailing = 0;
+  while (trailing < count && render.out[render.out.length - 1 - trailing] === '\n') trailing += 1;
+  if (trailing < count && /\S/.test(render.out)) render.out += '\n'.repeat(count - trailing);
 }
 
 /** Text between tags: escaped, and outside `pre` with its whitespace collapsed as a browser would. */
@@ -131,7 +133,8 @@ function renderText(render: Render, text: string): void {
   }
   // collapse whitespace as a browser would, also across text chunks, and none at the start of a line
   const shown = text.replace(/\s+/g, ' ');
-  render.out += escapeMrkdwn(/(^|\n| )$/.test(render.out) ? shown.trimStart() : shown);
+  const last = render.out[render.out.length - 1];
+  render.out += escapeMrkdwn(last === undefined || last === '\n' || last === ' ' ? shown.trimStart() : shown);
 }
 
 /** A paragraph, heading, quote, table row…: a blank line before and after. */
@@ -268,7 +271,11 @@ export function htmlToMrkdwn(html: string): string {
         opened.push(name);
         ruleFor(render, name)?.open?.(render, attributes);
       },
-      ontext: (text) => renderText(render, text),
+      ontext(text) {
+        renderText(render, text);
+        // nothing shows more than Block Kit's 3,000 characters of a body: the rest of a long mail is not rendered
+        if (render.out.length > MAX_RENDERED) parser.pause();
+      },
       onclosetag(name) {
         const at = opened.lastIndexOf(name);
         if (at === -1) return;
@@ -282,6 +289,9 @@ export function htmlToMrkdwn(html: string): string {
   parser.end();
   return tidy(imagePlaceholders(render.out));
 }
+
+/** Where rendering stops: well past what any block shows, so the cut (with its "… (open in Intercom)") still shows. */
+const MAX_RENDERED = 12_000;
 
 const IMAGE_PLACEHOLDER = /\[Image "([^"\n]*)"\]/g;
 

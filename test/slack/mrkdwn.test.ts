@@ -18,6 +18,16 @@ describe('escapeMrkdwn', () => {
 });
 
 describe('htmlToMrkdwn', () => {
+  it('renders a long mail only as far as a block could show, and in linear time', () => {
+    const paragraph = '<p>Hello there, a long letter about https://acme.example/x and more. Regards.</p>';
+    const rendered = htmlToMrkdwn(paragraph.repeat(5_000)); // 400 KB
+    expect(rendered.length).toBeGreaterThan(3_000);
+    expect(rendered.length).toBeLessThan(13_000);
+    expect(
+      rendered.startsWith('Hello there, a long letter about https://acme.example/x and more. Regards.\n\nHello'),
+    ).toBe(true);
+  });
+
   it('shows Intercom’s `[Image "<signed url>"]` placeholders as short links, in HTML and in plain text', () => {
     const url = 'https://downloads.intercomcdn.com/i/o/123/abc/shot.png?expires=1700000000&signature=0f9e';
     const link =
