@@ -422,6 +422,7 @@ describe('who began it, and who did what in each part (real payloads)', () => {
     ['doc-schema-conversation-operator-initiated-fin.json', { kind: 'bot', by: 'Ciaran1 Lee' }],
     ['webhook-conversation-operator-replied-fin-lead-no-name.json', { kind: 'customer', by: null }],
     ['api-conversation-email-with-history.json', { kind: 'customer', by: null }],
+    ['api-conversation-automated-airbyte.json', { kind: 'automated', by: 'Airbyte Team' }],
   ])('%s began as %o', (file, origin) => {
     const conversation = realConversation(file);
     expect(originOf(conversation)).toEqual({ ...origin, by: origin.by === null ? null : expect.any(String) });
