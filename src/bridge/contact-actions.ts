@@ -1,7 +1,7 @@
 import type { IntercomClient } from '../intercom/client.ts';
 import type { TicketContact } from '../intercom/resources/tickets.ts';
 import type { Logger } from '../logger.ts';
-import { intercomConversationUrl } from './conversation-sync.ts';
+import { intercomConversationUrl } from './conversation-view.ts';
 import type { Directory } from './directory.ts';
 import type { Identity, Teammate } from './identity.ts';
 import type { Lookup } from './lookup.ts';

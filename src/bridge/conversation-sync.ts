@@ -4,12 +4,12 @@ import { type Contact, type Conversation, type ConversationPart, conversationPar
 import type { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Card, Store } from '../store/store.ts';
+import { cardDataOf, lineKind, type PartContext, partContext, partLineOf, sideOf } from './conversation-view.ts';
 import type { Directory } from './directory.ts';
-import { trimEmail } from './email-trim.ts';
 import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
 import { type FinState, finState } from './fin.ts';
 import { CONVERSATION_TOPICS, copyFileJob } from './jobs.ts';
-import type { CardData, Origin, ThreadLine } from './model.ts';
+import type { CardData, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
 import type { Enqueue } from './worker.ts';
@@ -402,60 +402,8 @@ export class ConversationSync {
 }
 
 /** What a part's line needs to know about the rest of the conversation. */
-export interface PartContext {
-  /** The one snooze part whose `snoozed_until` is the conversation's (the latest, while still snoozed). */
-  currentSnoozeId: string | null;
-  snoozedUntil: number | null;
-  /** How the card names the customer: a nameless customer's part is theirs all the same. */
-  customer: string | null;
-}
-
 /** The context of a conversation's parts (oldest first, as Intercom lists them). */
-export function partContext(conversation: Conversation, parts: ConversationPart[], card: CardData): PartContext {
-  // a snooze part does not carry its own time: only the latest one, not followed by a reopen or close, is current
-  const lastStateChange = parts.filter((p) => STATE_PARTS.has(p.part_type ?? '')).at(-1);
-  const current = conversation.state === 'snoozed' && lastStateChange?.part_type === 'snoozed';
-  return {
-    currentSnoozeId: current ? (lastStateChange?.id ?? null) : null,
-    snoozedUntil: conversation.snoozed_until ?? null,
-    customer: card.contact.name ?? card.contact.email ?? card.contact.phone ?? null,
-  };
-}
-
-const STATE_PARTS = new Set(['snoozed', 'open', 'close', 'timer_unsnooze', 'unsnoozed', 'assign_and_reopen']);
-
 /** A part's thread line, with its own actor and data (an assignment's assignee is named by the caller). */
-export function partLineOf(part: ConversationPart, context: PartContext): ThreadLine {
-  const kind = lineKind(part) ?? 'note';
-  const side = sideOf(part.author?.type);
-  // a nameless customer is named as the card names them; a part with no author at all is nobody's in particular
-  const customer = CUSTOMER_TYPES.has(part.author?.type ?? '');
-  const actor = present(part.author?.name) ?? present(part.author?.email) ?? (customer ? context.customer : null);
-  const body = messageOf(kind === 'note' ? null : present(part.body));
-  const line: ThreadLine = {
-    kind,
-    actor,
-    bodyHtml: kind === 'note' ? present(part.body) : body.html,
-    attachments: attachmentsOf(part),
-    ...(body.trimmed ? { trimmed: true } : {}),
-  };
-  if (part.part_type === 'open' && line.bodyHtml) return { ...line, side, reopened: true };
-  if (kind === 'quick_reply') {
-    const options = (part.reply_options ?? []).map((o) => o.text?.trim() ?? '').filter(Boolean);
-    return { ...line, side, options };
-  }
-  if (kind === 'snooze') return { ...line, until: part.id === context.currentSnoozeId ? context.snoozedUntil : null };
-  return line;
-}
-
-const CUSTOMER_TYPES: ReadonlySet<string> = new Set(['user', 'lead', 'contact']);
-
-function sideOf(authorType: string | null | undefined): 'customer' | 'teammate' | 'bot' {
-  if (authorType === 'admin') return 'teammate';
-  if (authorType === 'bot') return 'bot';
-  return 'customer';
-}
-
 /** The card data stored with a card, read back; undefined when there is none or it is not readable. */
 function shownCardData(shown: string | undefined): CardData | undefined {
   if (!shown) return undefined;
@@ -467,116 +415,17 @@ function shownCardData(shown: string | undefined): CardData | undefined {
 }
 
 /** What a conversation's card shows, given the names the directory found (null for one it could not). */
-export function cardDataOf(
-  conversation: Conversation,
-  contact: Contact | undefined,
-  names: { admin: string | null; team: string | null; company: string | null; workspaceId: string },
-): CardData {
-  const source = conversation.source;
-  const state = conversation.state === 'closed' || conversation.state === 'snoozed' ? conversation.state : 'open';
-  const body = messageOf(source?.body ?? null);
-  return {
-    conversationId: conversation.id,
-    title: present(conversation.title),
-    subject: present(source?.subject),
-    bodyHtml: body.html,
-    ...(body.trimmed ? { bodyTrimmed: true } : {}),
-    attachments: (source?.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null })),
-    contact: { ...shownContact(conversation, contact), company: names.company },
-    origin: originOf(conversation),
-    state,
-    snoozedUntil: conversation.snoozed_until ?? null,
-    assignee: { admin: names.admin, team: names.team },
-    priority: conversation.priority === 'priority',
-    tags: (conversation.tags?.tags ?? []).map((t) => t.name ?? '').filter(Boolean),
-    createdAt: conversation.created_at ?? 0,
-    intercomUrl: names.workspaceId ? intercomConversationUrl(names.workspaceId, conversation.id) : null,
-  };
-}
-
 /** The contact's name, email and phone; for a contact that is gone, the first message's author's (a customer's). */
-function shownContact(
-  conversation: Conversation,
-  contact: Contact | undefined,
-): { name: string | null; email: string | null; phone: string | null } {
-  const author = conversation.source?.author;
-  const fromContact = author && author.type !== 'admin' && author.type !== 'bot';
-  // Intercom sends a lead without a name as `name: null` and `email: ""`: an empty one is no name at all
-  return {
-    name: present(contact?.name) ?? (fromContact ? present(author?.name) : null),
-    email: present(contact?.email) ?? (fromContact ? present(author?.email) : null),
-    phone: present(contact?.phone),
-  };
-}
-
 /**
  * Who started the conversation, from Intercom's `delivered_as` (customer_initiated, admin_initiated — a teammate's
  * message, a ticket or group e-mail —, automated — Series and other outbounds —, campaigns_initiated — legacy
  * campaigns —, operator_initiated — a custom bot) and, when that is missing (older API shapes), its author's type.
  */
-export function originOf(conversation: Conversation): Origin {
-  const author = conversation.source?.author;
-  const by = present(author?.name) ?? present(author?.email);
-  switch (conversation.source?.delivered_as) {
-    case 'customer_initiated':
-      return { kind: 'customer', by: null };
-    case 'admin_initiated':
-      return { kind: 'teammate', by };
-    case 'automated':
-      return { kind: 'automated', by };
-    case 'campaigns_initiated':
-      return { kind: 'outbound', by };
-    case 'operator_initiated':
-      return { kind: 'bot', by };
-  }
-  const side = sideOf(author?.type);
-  return side === 'customer' ? { kind: 'customer', by: null } : { kind: side, by };
-}
-
 /**
  * A message as the thread shows it: what the person newly wrote, without the quoted e-mail history and signature
  * (which the reader is told are in Intercom). Notes are the team's own words and are shown whole.
  */
-function messageOf(html: string | null): { html: string | null; trimmed: boolean } {
-  if (!html) return { html, trimmed: false };
-  return trimEmail(html);
-}
-
-function present(text: string | null | undefined): string | null {
-  return text?.trim() ? text : null;
-}
-
 /** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */
-export function lineKind(part: ConversationPart): ThreadLine['kind'] | undefined {
-  switch (part.part_type) {
-    case 'comment':
-      return REPLY_KIND[sideOf(part.author?.type)];
-    case 'quick_reply':
-      return 'quick_reply';
-    case 'note':
-      return 'note';
-    case 'assignment':
-    case 'default_assignment':
-    case 'away_mode_assignment':
-    case 'assign_and_reopen':
-      return 'assignment';
-    case 'close':
-      return 'close';
-    case 'open':
-      // a reply to a closed conversation reopens it: Intercom records the reply as the `open` part's body
-      return part.body?.trim() ? REPLY_KIND[sideOf(part.author?.type)] : 'open';
-    case 'snoozed':
-      return 'snooze';
-    case 'timer_unsnooze':
-    case 'unsnoozed':
-      return 'unsnooze';
-    default:
-      return undefined;
-  }
-}
-
-const REPLY_KIND = { customer: 'customer_reply', teammate: 'teammate_reply', bot: 'bot_reply' } as const;
-
 type AppliedTag = NonNullable<Conversation['tags']>['tags'][number];
 
 function tagKey(tag: AppliedTag): string {
@@ -587,15 +436,8 @@ function tagKeys(conversation: Conversation): string[] {
   return (conversation.tags?.tags ?? []).map(tagKey);
 }
 
-function attachmentsOf(part: ConversationPart) {
-  return (part.attachments ?? []).map((a) => ({ name: a.name ?? null, url: a.url ?? null }));
-}
-
 function digest(data: CardData): string {
   return createHash('sha1').update(JSON.stringify(data)).digest('hex');
 }
 
 /** Intercom Inbox link to a conversation (the format Intercom's own notifications use). */
-export function intercomConversationUrl(workspaceId: string, conversationId: string): string {
-  return `https://app.intercom.com/a/inbox/${encodeURIComponent(workspaceId)}/inbox/shared/all/conversation/${encodeURIComponent(conversationId)}`;
-}
