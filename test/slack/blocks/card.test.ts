@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { intercomConversationUrl } from '../../../src/bridge/conversation-sync.ts';
+import { intercomConversationUrl } from '../../../src/bridge/conversation-view.ts';
 import { buildCard, type CardData, cardActionId, LIMITS, parseCardActionId } from '../../../src/slack/blocks/card.ts';
 
 const base: CardData = {
