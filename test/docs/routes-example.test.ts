@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createRouter, loadRoutes, type RouteFacts } from '../../src/bridge/routing.ts';
+import { createRouter, loadRoutes, loadRoutesFile, type RouteFacts } from '../../src/bridge/routing.ts';
+import { targetsFor, targetsOn } from '../../src/bridge/targets.ts';
 import type { Company, Contact, Conversation } from '../../src/intercom/schemas.ts';
 
 const FILE = 'routes.example.yml';
@@ -134,5 +135,61 @@ describe(FILE, () => {
     const withCatchAll = createRouter(loadRoutes(copy), FALLBACK);
     expect(await withCatchAll(facts({}))).toEqual({ channel: 'C0GENERAL1', rule: 'everything else' });
     expect(await withCatchAll(facts(CASES.vip?.[0] ?? {}))).toEqual({ channel: 'C0VIP00001', rule: 'vip' });
+  });
+});
+
+/** Every key path of a parsed YAML document: `targets.escalate.channel`, a list's items as `digests[].at`. */
+function keyPaths(value: unknown, prefix = ''): Array<{ path: string; leaf: boolean }> {
+  const items = Array.isArray(value) ? value.filter((v) => v && typeof v === 'object') : [];
+  if (Array.isArray(value)) return items.flatMap((item) => keyPaths(item, `${prefix}[]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const nested = inner !== null && typeof inner === 'object' && !Array.isArray(inner);
+    const objects = Array.isArray(inner) && inner.some((v) => v && typeof v === 'object');
+    return [{ path, leaf: !nested && !objects }, ...keyPaths(inner, path)];
+  });
+}
+
+describe(`${FILE}: business hours, targets and digests`, () => {
+  const config = loadRoutesFile(FILE);
+  const raw = parse(readFileSync(FILE, 'utf8')) as unknown;
+  const docs = readFileSync('docs/targets.md', 'utf8');
+  const table = [...docs.matchAll(/^\| `([a-z_.[\]]+)` +\|/gm)].map((m) => m[1] as string);
+
+  it('loads with the real loader, with targets on, and the vip rule overriding one key', () => {
+    expect(targetsOn(config)).toBe(true);
+    expect(config.businessHours).toMatchObject({ timezone: 'Europe/Berlin', start: '09:00', end: '17:30' });
+    expect(config.digests.map((d) => d.routes)).toEqual([undefined, ['vip', 'billing']]);
+    const global = targetsFor(config, undefined);
+    expect(Object.keys(global).sort()).toEqual([
+      'escalate',
+      'firstResponseMs',
+      'nextResponseMs',
+      'repeatEveryMs',
+      'warnBeforeMs',
+    ]);
+    expect(targetsFor(config, 'vip')).toEqual({ ...global, firstResponseMs: 5 * 60_000 });
+    expect(targetsFor(config, 'billing')).toEqual(global);
+  });
+
+  it('uses every key docs/targets.md lists, and the docs list every key it uses', () => {
+    expect(table).toContain('targets.escalate.mention');
+    expect(table).toContain('routes[].targets');
+    const used = keyPaths(raw);
+    const paths = new Set(used.map((k) => k.path));
+    expect(table.filter((key) => !paths.has(key))).toEqual([]);
+    const ours = used.filter((k) => k.leaf && /^(business_hours|targets|digests)/.test(k.path)).map((k) => k.path);
+    expect(ours.filter((key) => !table.includes(key))).toEqual([]);
+  });
+
+  it('every example in docs/targets.md loads with the real loader', () => {
+    const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(blocks).toHaveLength(3);
+    for (const block of blocks) {
+      const copy = join(mkdtempSync(join(tmpdir(), 'bridge-targets-doc-')), 'routes.yml');
+      writeFileSync(copy, block);
+      expect(targetsOn(loadRoutesFile(copy)), block).toBe(true);
+    }
   });
 });
