@@ -63,6 +63,11 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
     version: 5,
     statements: ['ALTER TABLE cards ADD COLUMN shown TEXT'],
   },
+  {
+    // the route that carried each card, whose response targets and digests apply to it
+    version: 6,
+    statements: ['ALTER TABLE cards ADD COLUMN route TEXT'],
+  },
 ];
 
 /**

@@ -253,16 +253,17 @@ export class PostgresStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const { rows } = await this.#query('SELECT channel, ts, fingerprint, shown FROM cards WHERE conversation_id = $1', [
-      conversationId,
-    ]);
+    const { rows } = await this.#query(
+      'SELECT channel, ts, fingerprint, shown, route FROM cards WHERE conversation_id = $1',
+      [conversationId],
+    );
     const row = rows[0];
     return row && cardFromRow(row, { conversationId, channel: String(row.channel), ts: String(row.ts) });
   }
 
   async cardAt(channel: string, ts: string): Promise<Card | undefined> {
     const { rows } = await this.#query(
-      'SELECT conversation_id, fingerprint FROM cards WHERE channel = $1 AND ts = $2',
+      'SELECT conversation_id, fingerprint, route FROM cards WHERE channel = $1 AND ts = $2',
       [channel, ts],
     );
     const row = rows[0];
@@ -271,10 +272,19 @@ export class PostgresStore implements Store {
 
   async saveCard(card: Card): Promise<void> {
     await this.#query(
-      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, route, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts,
-           fingerprint = excluded.fingerprint, shown = excluded.shown, updated_at = excluded.updated_at`,
-      [card.conversationId, card.channel, card.ts, card.fingerprint ?? null, card.shown ?? null, Date.now()],
+           fingerprint = excluded.fingerprint, shown = excluded.shown, route = excluded.route,
+           updated_at = excluded.updated_at`,
+      [
+        card.conversationId,
+        card.channel,
+        card.ts,
+        card.fingerprint ?? null,
+        card.shown ?? null,
+        card.route ?? null,
+        Date.now(),
+      ],
     );
   }
 

@@ -17,10 +17,14 @@ export function deliveryFromRow(row: Record<string, unknown>, leases: number): D
   };
 }
 
-/** A cards row as either engine returns it; `fingerprint` and `shown` only when the row has them. */
-export function cardFromRow(row: Record<string, unknown>, where: Omit<Card, 'fingerprint' | 'shown'>): Card {
+/** A cards row as either engine returns it; `fingerprint`, `shown` and `route` only when the row has them. */
+export function cardFromRow(
+  row: Record<string, unknown>,
+  where: Pick<Card, 'conversationId' | 'channel' | 'ts'>,
+): Card {
   const card: Card = { ...where };
   if (row.fingerprint != null) card.fingerprint = String(row.fingerprint);
   if (row.shown != null) card.shown = String(row.shown);
+  if (row.route != null) card.route = String(row.route);
   return card;
 }

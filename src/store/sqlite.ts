@@ -220,14 +220,14 @@ export class SqliteStore implements Store {
   }
 
   async getCard(conversationId: string): Promise<Card | undefined> {
-    const row = this.#sql('SELECT channel, ts, fingerprint, shown FROM cards WHERE conversation_id = ?').get(
+    const row = this.#sql('SELECT channel, ts, fingerprint, shown, route FROM cards WHERE conversation_id = ?').get(
       conversationId,
     ) as Row | undefined;
     return row && cardFromRow(row, { conversationId, channel: String(row.channel), ts: String(row.ts) });
   }
 
   async cardAt(channel: string, ts: string): Promise<Card | undefined> {
-    const row = this.#sql('SELECT conversation_id, fingerprint FROM cards WHERE channel = ? AND ts = ?').get(
+    const row = this.#sql('SELECT conversation_id, fingerprint, route FROM cards WHERE channel = ? AND ts = ?').get(
       channel,
       ts,
     ) as Row | undefined;
@@ -236,10 +236,19 @@ export class SqliteStore implements Store {
 
   async saveCard(card: Card): Promise<void> {
     this.#sql(
-      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO cards (conversation_id, channel, ts, fingerprint, shown, route, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (conversation_id) DO UPDATE SET channel = excluded.channel, ts = excluded.ts,
-           fingerprint = excluded.fingerprint, shown = excluded.shown, updated_at = excluded.updated_at`,
-    ).run(card.conversationId, card.channel, card.ts, card.fingerprint ?? null, card.shown ?? null, Date.now());
+           fingerprint = excluded.fingerprint, shown = excluded.shown, route = excluded.route,
+           updated_at = excluded.updated_at`,
+    ).run(
+      card.conversationId,
+      card.channel,
+      card.ts,
+      card.fingerprint ?? null,
+      card.shown ?? null,
+      card.route ?? null,
+      Date.now(),
+    );
   }
 
   async markPartShown(conversationId: string, partId: string): Promise<boolean> {

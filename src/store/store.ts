@@ -103,4 +103,6 @@ export interface Card {
    * can no longer be fetched, and this is what its card is redrawn from. Read by getCard only.
    */
   shown?: string | undefined;
+  /** The routing rule that carried the conversation here (its name, or `routes[i]`): picks its targets. */
+  route?: string | undefined;
 }

@@ -139,6 +139,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    it('keeps the route that carried a card, for getCard and cardAt', async () => {
+      await store.saveCard({ conversationId: 'c6', channel: 'C1', ts: '1700000000.000400', route: 'vip' });
+      expect((await store.getCard('c6'))?.route).toBe('vip');
+      expect((await store.cardAt('C1', '1700000000.000400'))?.route).toBe('vip');
+      await store.saveCard({ conversationId: 'c5', channel: 'C1', ts: '1700000000.000500' });
+      expect(await store.getCard('c5')).not.toHaveProperty('route');
+    });
+
     it('keeps what a card shows with it, for getCard, and replaces it on the next save', async () => {
       const shown = JSON.stringify({ subject: 'Ünïcode “quotes” \u0000-free', bodyHtml: '<p>a</p>'.repeat(2000) });
       await store.saveCard({ conversationId: 'c7', channel: 'C1', ts: '1700000000.000300', fingerprint: 'f', shown });
