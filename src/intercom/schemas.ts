@@ -234,6 +234,8 @@ export const Conversation = z.object({
   created_at: num,
   updated_at: num,
   snoozed_until: num,
+  /** When the customer began waiting for a reply (seconds); null once a teammate has answered. */
+  waiting_since: num,
   open: bool,
   state: str,
   priority: str,
@@ -256,6 +258,7 @@ export const Conversation = z.object({
   ai_agent_participated: bool,
   /** Fin's part in the conversation; null when it took none. */
   ai_agent: opt(z.object({ resolution_state: str })),
+  statistics: opt(z.object({ first_admin_reply_at: num, last_admin_reply_at: num })),
   // parts are parsed when read (conversationParts): a GET answers up to 500, and most callers need none
   conversation_parts: opt(
     z.object({ conversation_parts: z.custom<unknown[]>((v) => Array.isArray(v)), total_count: num }),
