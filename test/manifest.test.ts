@@ -77,6 +77,7 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
   'users.info': ['users:read', 'users:read.email'],
+  'users.lookupByEmail': ['users:read', 'users:read.email'],
   'bots.info': ['users:read'], // which app the bot token belongs to, when auth.test does not say
   'reactions.add': ['reactions:write'],
   // a customer's attachments copied into a card's thread (Slack's external upload flow)

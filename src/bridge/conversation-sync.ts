@@ -4,11 +4,13 @@ import { type Contact, type Conversation, type ConversationPart, conversationPar
 import type { Notification } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
 import type { Card, Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import type { ClockKeeper, ClockScene } from './clocks.ts';
 import { cardDataOf, lineKind, type PartContext, partContext, partLineOf, sideOf } from './conversation-view.ts';
 import type { Directory } from './directory.ts';
 import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
 import { type FinState, finState } from './fin.ts';
-import { CONVERSATION_TOPICS, copyFileJob } from './jobs.ts';
+import { type ClockTimer, CONVERSATION_TOPICS, copyFileJob } from './jobs.ts';
 import type { CardData, ThreadLine } from './model.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
@@ -37,6 +39,8 @@ export interface ConversationSyncDeps {
   logger: Logger;
   /** On a new card for a conversation that already has history, at most this many earlier parts are posted. */
   maxBackfill?: number;
+  /** Response clocks (docs/targets.md); absent when the routes file sets no targets. */
+  clocks?: ClockKeeper | undefined;
   /** FIN_CONVERSATIONS: `handoff` posts a card only once a person has the conversation (default `show`). */
   finConversations?: 'show' | 'handoff';
   /** FILES=upload: queues the copy of a customer's attachment into the thread (else the line's links only). */
@@ -73,27 +77,54 @@ export class ConversationSync {
   async sync(
     conversationId: string,
     cause?: Notification,
-    options: { channel?: string | undefined } = {},
+    options: { channel?: string | undefined; timer?: ClockTimer | undefined } = {},
   ): Promise<void> {
     const conversation = await this.#fetch(conversationId);
     if (!conversation) return this.#deleted(conversationId);
     const contact = await this.#contact(conversation);
     const allParts = conversationParts(conversation);
     const fin = finState(conversation, allParts);
-    const data = { ...(await this.#cardData(conversation, contact)), finHandling: fin.involved && !fin.handedOff };
-    const fingerprint = digest(data);
+    const base = { ...(await this.#cardData(conversation, contact)), finHandling: fin.involved && !fin.handedOff };
+    // the card shows the clock of the route that carried it (read again once a new card is routed)
+    const show = (route: string | undefined) => {
+      const read = this.#d.clocks?.read(conversation, allParts, route);
+      return { read, data: read?.view ? { ...base, clock: read.view } : base };
+    };
     const parts = allParts.filter((p) => lineKind(p) !== undefined);
     const shown = await this.#d.store.shownParts(conversationId);
     let card = await this.#d.store.getCard(conversationId);
     if (!card) {
       if (!options.channel && this.#heldForFin(conversationId, fin)) return;
-      card = await this.#firstCard(conversation, contact, data, parts, shown, options.channel);
+      card = await this.#firstCard(conversation, contact, (route) => show(route).data, parts, shown, options.channel);
       if (!card) return;
     }
+    const { read, data } = show(card.route);
+    const fingerprint = digest(data);
     if (card.fingerprint !== fingerprint) card = await this.#updateCard(conversationId, card, data, fingerprint);
     await this.#partLines(conversation, parts, data, card, shown);
     await this.#tagLines(conversation, shown, card);
     if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
+    if (read) await this.#settleClock({ conversation, parts: allParts, card, data }, read.clock, shown, options.timer);
+  }
+
+  /** Hands the clock its scene: the thread's once-only posting, keyed in this conversation's shown parts. */
+  async #settleClock(
+    scene: Pick<ClockScene, 'conversation' | 'parts' | 'card' | 'data'>,
+    clock: Clock,
+    shown: Set<string>,
+    timer: ClockTimer | undefined,
+  ): Promise<void> {
+    const id = scene.conversation.id;
+    await this.#d.clocks?.settle(
+      {
+        ...scene,
+        postLine: (key, line) => this.#postLine(id, scene.card, key, line, shown),
+        has: (key) => shown.has(key),
+        mark: (key) => this.#mark(id, key, shown),
+      },
+      clock,
+      timer,
+    );
   }
 
   /** Posts each part the thread has not shown, oldest first, with a customer's files. */
@@ -140,7 +171,7 @@ export class ConversationSync {
   async #firstCard(
     conversation: Conversation,
     contact: Contact | undefined,
-    data: CardData,
+    dataFor: (route: string | undefined) => CardData,
     parts: ConversationPart[],
     shown: Set<string>,
     channel: string | undefined,
@@ -152,8 +183,12 @@ export class ConversationSync {
       logger.info({ conversationId, rule: decision.rule }, 'conversation dropped by a routing rule');
       return undefined;
     }
+    // the rule that carried it picks its response targets (one asked for from Slack has none of its own)
+    const route = channel ? undefined : decision.rule;
+    const data = dataFor(route);
     const posted = await this.#newCard(conversationId, decision.channel, data, shown);
-    const card = { ...posted, fingerprint: posted.fingerprint ?? digest(data), shown: JSON.stringify(data) };
+    const card: Card = { ...posted, fingerprint: posted.fingerprint ?? digest(data), shown: JSON.stringify(data) };
+    if (route) card.route = route;
     await store.saveCard(card);
     logger.info({ conversationId, channel: decision.channel, rule: decision.rule }, 'card posted');
     if (data.origin?.kind === 'customer')

@@ -16,7 +16,8 @@ export interface Teammate {
 export type WhoResult = { teammate: Teammate } | { refusal: string };
 
 export interface IdentityOptions {
-  slack: Pick<SlackPort, 'user'>;
+  /** Slack's users; `userIdByEmail` finds whom to mention for a teammate (slackUserOf), when given. */
+  slack: Pick<SlackPort, 'user'> & Partial<Pick<SlackPort, 'userIdByEmail'>>;
   directory: Directory;
   /** Who may read Intercom data through Slack (READ_ACCESS): mapped teammates (the default), or the workspace. */
   readAccess?: ReadAccess;
@@ -136,5 +137,16 @@ export class Identity {
     const user = await this.#o.slack.user(slackUserId);
     this.#users.set(slackUserId, { at: this.#o.now(), user });
     return user;
+  }
+
+  /**
+   * The Slack user who is Intercom teammate `adminId`, to mention them: the one the overrides name for them, else
+   * the one whose Slack email is the teammate's; null when there is none (then nobody is mentioned).
+   */
+  async slackUserOf(adminId: string): Promise<string | null> {
+    for (const [slackUserId, overridden] of this.#o.overrides) if (overridden === adminId) return slackUserId;
+    const admin = await this.#o.directory.adminById(adminId);
+    const byEmail = this.#o.slack.userIdByEmail;
+    return admin?.email && byEmail ? byEmail.call(this.#o.slack, admin.email) : null;
   }
 }

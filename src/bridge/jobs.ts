@@ -105,6 +105,30 @@ const copyFile: JobKind<z.infer<typeof FileCopyRequest>> = {
   },
 };
 
+// ── bridge.clock: a response clock's warning, miss or repeat, due at its time (clocks.ts) ──
+
+export const CLOCK_TOPIC = 'bridge.clock';
+const ClockTimerPayload = z.object({
+  since: z.number(),
+  target: z.enum(['first_response', 'next_response']),
+  kind: z.enum(['warning', 'miss']),
+  /** 0 for a warning; 1 for the miss, 2… for its repeats. */
+  n: z.number().int().nonnegative(),
+  /** When it is due (epoch ms): what it was computed for, checked again when it fires. */
+  at: z.number(),
+});
+export type ClockTimer = z.infer<typeof ClockTimerPayload>;
+
+/**
+ * A timer due at `timer.at`, in the conversation's clock queue (not its event queue, which a job due later would
+ * hold up). One per wait, kind, repeat and due time: queued again, it is a duplicate.
+ */
+export function clockJob(conversationId: string, timer: ClockTimer): NewDelivery {
+  const id = `clock:${conversationId}:${timer.since}:${timer.target}:${timer.kind}:${timer.n}:${timer.at}`;
+  const due = Number.isFinite(timer.at) ? timer.at : Date.now();
+  return { ...job(id, CLOCK_TOPIC, conversationId, timer, due), queue: `clock:${conversationId}` };
+}
+
 // ── slack.thread_note: a message in a card's thread, to add as an internal note ──
 
 export const THREAD_NOTE_TOPIC = 'slack.thread_note';
@@ -204,6 +228,7 @@ export const JOBS: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
   [MODAL_MESSAGE_TOPIC, inConversation(ModalMessage, sendModalMessage)],
   [REACTION_TOPIC, inConversation(Reaction, react)],
   [COPY_FILE_TOPIC, copyFile as JobKind],
+  [CLOCK_TOPIC, inConversation(ClockTimerPayload, (deps, id, timer) => deps.sync.sync(id, undefined, { timer }))],
   ...[...CONVERSATION_TOPICS].map((topic): [string, JobKind] => [topic, webhook]),
 ]);
 

@@ -24,6 +24,35 @@ export interface CardData {
   finHandling?: boolean;
   /** Set once Intercom says the conversation was deleted. */
   deleted?: boolean;
+  /** The response clock, when targets are set (docs/targets.md). */
+  clock?: ClockView | undefined;
+}
+
+/**
+ * A response clock as the card's status line shows it. It changes only when its phase does (due soon at the
+ * warning, overdue at the miss, answered), so a card is not updated every minute.
+ */
+export type ClockView =
+  | { phase: 'waiting' | 'due_soon' | 'overdue'; target: 'first_response' | 'next_response'; dueAt: number }
+  | { phase: 'answered'; target: 'first_response' | 'next_response'; tookMs: number; lateMs: number };
+
+/** A missed target raised in the escalation channel, and later what became of it. */
+export interface Escalation {
+  conversationId: string;
+  /** The card's title and contact, as the card says them. */
+  title: string;
+  contact: string;
+  target: 'first_response' | 'next_response';
+  targetMs: number;
+  /** How far over the target it was when raised (this repeat's). */
+  overdueMs: number;
+  /** Link to the card in Slack (a permalink), and to the conversation in Intercom. */
+  cardUrl: string | null;
+  intercomUrl: string | null;
+  /** Slack ids to ping: users (U…, W…) and user groups (S…). */
+  mentions: readonly string[];
+  /** Once the clock stopped: who answered (null: closed or snoozed without an answer), after how long. */
+  resolved?: { by: string | null; how: 'answered' | 'closed' | 'snoozed'; tookMs: number; lateMs: number } | undefined;
 }
 
 /**
@@ -51,7 +80,9 @@ export type ThreadLineKind =
   | 'priority'
   | 'rating'
   | 'deleted'
-  | 'earlier';
+  | 'earlier'
+  | 'clock_warning'
+  | 'clock_miss';
 
 /** One entry of a card's thread: who did what, with the text where there is text. */
 export interface ThreadLine {
@@ -73,4 +104,8 @@ export interface ThreadLine {
   side?: 'customer' | 'teammate' | 'bot';
   /** The choices of a quick reply (offered by the team, or the one a customer picked). */
   options?: readonly string[];
+  /** A clock line's target, its length and how far over it the conversation is. */
+  clock?: { target: 'first_response' | 'next_response'; targetMs: number; dueAt: number; overdueMs: number };
+  /** Slack ids a clock line pings: users (U…, W…) and user groups (S…). */
+  mentions?: readonly string[];
 }

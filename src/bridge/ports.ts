@@ -1,4 +1,4 @@
-import type { CardData, ThreadLine } from './model.ts';
+import type { CardData, Escalation, ThreadLine } from './model.ts';
 
 /** A Slack user as the bridge needs them: who they are, their email (to find their Intercom teammate) and zone. */
 export interface SlackUser {
@@ -52,6 +52,14 @@ export interface SlackPort {
   permalink(channel: string, ts: string): Promise<string>;
   /** Adds an emoji reaction (by name, without colons) to a message; already there counts as done. */
   react(channel: string, ts: string, emoji: string): Promise<void>;
+  /** The Slack user with this email (users.lookupByEmail), or null when there is none (or only a bot). */
+  userIdByEmail(email: string): Promise<string | null>;
+  /** Raises a missed target in the escalation channel; `key` goes into its metadata, for findEscalation. */
+  postEscalation(channel: string, escalation: Escalation, key: string): Promise<{ ts: string }>;
+  /** Rewrites an escalation (its clock stopped); throws MessageGone when it was deleted in Slack. */
+  updateEscalation(channel: string, ts: string, escalation: Escalation): Promise<void>;
+  /** The ts of the escalation posted with `key` among the channel's recent messages, if it is there. */
+  findEscalation(channel: string, key: string): Promise<string | undefined>;
   /**
    * Shares a file in a thread as its own message (needs files:write). Slack's file messages carry no metadata, so
    * findThreadLine cannot find one: `key` only names the upload in the log, and the returned fileId is what to keep.

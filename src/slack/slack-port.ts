@@ -1,8 +1,9 @@
 import { MessageGone, PermanentFailure, RetryLater } from '../bridge/failures.ts';
-import type { CardData, ThreadLine } from '../bridge/model.ts';
+import type { CardData, Escalation, ThreadLine } from '../bridge/model.ts';
 import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace, ThreadFile } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
+import { buildEscalation } from './blocks/clock.ts';
 import { buildThreadLine } from './blocks/thread.ts';
 import { SlackHttpError, SlackPlatformError, SlackRateLimitedError } from './errors.ts';
 import type { SlackAnswer, SlackWebApi } from './web-api.ts';
@@ -11,6 +12,7 @@ import type { SlackAnswer, SlackWebApi } from './web-api.ts';
 // write can find its message instead of posting it twice (conversation-sync.ts).
 const CARD_EVENT = 'intercom_bridge_card';
 const LINE_EVENT = 'intercom_bridge_line';
+const ESCALATION_EVENT = 'intercom_bridge_escalation';
 
 /** What the bridge reads of the messages and users Slack returns. */
 interface HistoryMessage {
@@ -170,6 +172,53 @@ export class WebApiSlackPort implements SlackPort {
     }
   }
 
+  async userIdByEmail(email: string): Promise<string | null> {
+    try {
+      const answer = await this.#read('users.lookupByEmail', { email });
+      const user = answer.user as (UserObject & { id?: string; deleted?: boolean }) | undefined;
+      return user?.id && !user.deleted && !user.is_bot ? user.id : null;
+    } catch (error) {
+      if (platformError(error) === 'users_not_found') return null;
+      throw classify(error);
+    }
+  }
+
+  async postEscalation(channel: string, escalation: Escalation, key: string): Promise<{ ts: string }> {
+    const metadata = {
+      event_type: ESCALATION_EVENT,
+      event_payload: { conversation_id: escalation.conversationId, key },
+    };
+    const answer = await this.#inChannel(channel, () =>
+      this.#write('chat.postMessage', {
+        channel,
+        ...buildEscalation(escalation),
+        metadata,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    return { ts: String(answer.ts) };
+  }
+
+  async updateEscalation(channel: string, ts: string, escalation: Escalation): Promise<void> {
+    try {
+      await this.#write('chat.update', { channel, ts, ...buildEscalation(escalation) });
+    } catch (error) {
+      if (platformError(error) === 'message_not_found') throw new MessageGone();
+      throw classify(error);
+    }
+  }
+
+  async findEscalation(channel: string, key: string): Promise<string | undefined> {
+    const result = await this.#call(() =>
+      this.#read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
+    );
+    const found = messagesOf(result).find(
+      (m) => m.metadata?.event_type === ESCALATION_EVENT && m.metadata.event_payload?.key === key,
+    );
+    return found?.ts;
+  }
+
   async tellUser(target: EphemeralTarget, text: string): Promise<void> {
     await this.#call(() =>
       this.#write('chat.postEphemeral', {
@@ -222,6 +271,14 @@ export class WebApiSlackPort implements SlackPort {
 
   async dm(userId: string, text: string): Promise<void> {
     await this.#call(() => this.#write('chat.postMessage', { channel: userId, text, unfurl_links: false }));
+  }
+
+  /** A message of the app's own in a channel (a digest): joins a public channel first when it must. */
+  async postMessage(channel: string, message: { text: string; blocks?: unknown[] }): Promise<{ ts: string }> {
+    const result = await this.#inChannel(channel, () =>
+      this.#write('chat.postMessage', { channel, ...message, unfurl_links: false, unfurl_media: false }),
+    );
+    return { ts: String(result.ts) };
   }
 
   async permalink(channel: string, ts: string): Promise<string> {

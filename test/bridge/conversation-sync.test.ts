@@ -46,6 +46,16 @@ class RecordingSlack implements SlackPort {
     return '';
   }
   async react() {}
+  async userIdByEmail() {
+    return null;
+  }
+  async postEscalation() {
+    return { ts: '9.9' };
+  }
+  async updateEscalation() {}
+  async findEscalation() {
+    return undefined;
+  }
   readonly uploads: Array<{ threadTs: string; filename: string; bytes: Buffer; key?: string | undefined }> = [];
   async uploadToThread(_channel: string, threadTs: string, file: { filename: string; bytes: Buffer }, key?: string) {
     this.uploads.push({ threadTs, filename: file.filename, bytes: file.bytes, key });

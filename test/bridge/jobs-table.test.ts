@@ -87,6 +87,7 @@ describe('the job table', () => {
         'slack.thread_note',
         'slack.modal_message',
         'bridge.copy_file',
+        'bridge.clock',
         'slack.reaction',
         ...CONVERSATION_TOPICS,
       ].sort(),

@@ -58,6 +58,16 @@ const slack = {
   async uploadToThread() {
     return { fileId: 'F1' };
   },
+  async userIdByEmail() {
+    return null;
+  },
+  async postEscalation() {
+    return { ts: '9.9' };
+  },
+  async updateEscalation() {},
+  async findEscalation() {
+    return undefined;
+  },
 };
 
 function handler() {

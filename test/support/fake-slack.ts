@@ -596,6 +596,15 @@ export class FakeSlack {
         const user = this.users.get(String(args.user));
         return user ? { ok: true, user } : { ok: false, error: 'user_not_found' };
       }
+      case 'users.lookupByEmail': {
+        // Slack matches the address case-insensitively and answers users_not_found for anyone else
+        const email = String(args.email ?? '').toLowerCase();
+        if (!email) return { ok: false, error: 'invalid_arguments' };
+        const user = [...this.users.values()].find(
+          (u) => String((u.profile as { email?: string } | undefined)?.email ?? '').toLowerCase() === email,
+        );
+        return user ? { ok: true, user } : { ok: false, error: 'users_not_found' };
+      }
       case 'reactions.add': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         const reaction = { channel: channelId, ts: String(args.timestamp), name: String(args.name) };

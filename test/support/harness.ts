@@ -54,15 +54,27 @@ export class Harness {
   }
 
   /** A bridge on fakes that already exist (a restart on the same store); stop it with `bridge.stop()`. */
-  static async attach(options: { intercom: FakeIntercom; slack: FakeSlack; databaseUrl: string }) {
-    const harness = new Harness(options.intercom, options.slack, options.databaseUrl);
-    await harness.startBridge();
+  static async attach(
+    options: {
+      intercom: FakeIntercom;
+      slack: FakeSlack;
+      databaseUrl: string;
+      env?: Record<string, string>;
+    } & BridgeOverrides,
+  ) {
+    const { intercom, slack, databaseUrl, ...bridge } = options;
+    const harness = new Harness(intercom, slack, databaseUrl);
+    await harness.startBridge(bridge);
     return harness;
   }
 
   async startBridge(options: { env?: Record<string, string> } & BridgeOverrides = {}) {
     const config = loadConfig(bridgeEnv(this, { DATABASE_URL: this.#databaseUrl, PORT: '0', ...options.env }));
-    this.bridge = await startBridge(config, this.sink.logger, { worker: { pollMs: 20, ...options.worker } });
+    const { env: _env, ...overrides } = options;
+    this.bridge = await startBridge(config, this.sink.logger, {
+      ...overrides,
+      worker: { pollMs: 20, ...options.worker },
+    });
     // the start-up catch-up pass is over before a test adds data, so it only finds what the test wants it to
     await this.bridge.catchUp.run();
   }

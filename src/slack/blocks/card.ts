@@ -1,6 +1,7 @@
 import type { Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { CardData, Origin } from '../../bridge/model.ts';
 import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, stripInvisible, truncate } from '../mrkdwn.ts';
+import { clockStatus } from './clock.ts';
 import { actions, type ButtonFields, button, context, header, LIMITS, plainText, section } from './kit.ts';
 
 export type { CardData } from '../../bridge/model.ts';
@@ -122,6 +123,7 @@ function statusContext(card: CardData): ContextBlock {
         : STATE_LABEL[card.state],
     assignee.length ? `👤 ${assignee.join(' / ')}` : '👤 Unassigned',
     ...(card.finHandling && !card.deleted ? ['🤖 Fin is handling it'] : []),
+    ...(card.clock && !card.deleted ? [clockStatus(card.clock)] : []),
     ...(card.priority ? ['⭐ Priority'] : []),
     ...(card.tags.length ? [`🏷️ ${card.tags.map(escapeMrkdwn).join(', ')}`] : []),
     `🕒 ${slackDate(card.createdAt)}`,

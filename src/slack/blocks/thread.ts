@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { ThreadLine } from '../../bridge/model.ts';
 import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
+import { clockHeadline } from './clock.ts';
 import { context, LIMITS, section } from './kit.ts';
 
 /** A thread message for one thing that happened to the conversation: who did what, and the text if any. */
@@ -59,6 +60,9 @@ function headlineOf(line: ThreadLine, who: string, detail: string): string {
       return '🗑️ The conversation was deleted in Intercom';
     case 'earlier':
       return `… ${detail} earlier messages are only in Intercom`;
+    case 'clock_warning':
+    case 'clock_miss':
+      return line.clock ? clockHeadline(line.kind, line.clock, line.mentions ?? []) : '';
   }
 }
 
