@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { App, SocketModeReceiver } from '@slack/bolt';
 import { Cards } from './bridge/cards.ts';
 import { CatchUp } from './bridge/catch-up.ts';
+import { ClockKeeper } from './bridge/clocks.ts';
 import { ContactActions } from './bridge/contact-actions.ts';
 import { ConversationSync } from './bridge/conversation-sync.ts';
+import { DigestScheduler, Digests } from './bridge/digests.ts';
 import { Directory } from './bridge/directory.ts';
 import { Identity } from './bridge/identity.ts';
 import { createJobHandler, syncJob } from './bridge/jobs.ts';
 import { Lookup } from './bridge/lookup.ts';
 import type { SlackWorkspace } from './bridge/ports.ts';
-import { createRouter, loadRoutes, type RouteRule } from './bridge/routing.ts';
+import { Queue } from './bridge/queue.ts';
+import { createRouter, loadRoutesFile, type RouteRule } from './bridge/routing.ts';
+import { type RoutesFileConfig, targetsOn } from './bridge/targets.ts';
 import { ThreadEvents } from './bridge/thread-events.ts';
 import { Triage } from './bridge/triage.ts';
 import { type Enqueue, InboxWorker } from './bridge/worker.ts';
@@ -23,6 +27,7 @@ import { type AttachmentSource, attachmentSource } from './intercom/attachments.
 import { IntercomClient } from './intercom/client.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { digestMessage } from './slack/blocks/digest.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
 import { handleSlackErrors } from './slack/error-handler.ts';
 import { type ListenerDeps, registerListeners } from './slack/listeners/index.ts';
@@ -51,7 +56,9 @@ export interface RunningBridge {
 }
 
 export interface BridgeOverrides {
-  /** Routing rules already loaded (main.ts checks them first); read from config.routesFile otherwise. */
+  /** The routes file already loaded (main.ts checks it first); read from config.routesFile otherwise. */
+  routesFile?: RoutesFileConfig;
+  /** Routing rules alone (tests). */
   routes?: RouteRule[];
   /** Worker tuning (tests use short polls). */
   worker?: { pollMs?: number; concurrency?: number; maxAttempts?: number };
@@ -110,9 +117,8 @@ export async function startBridge(
 
 type Core = ReturnType<typeof buildCore>;
 
-/** What the product is made of, before any of it listens or runs: clients, store, use cases, worker. */
-function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
-  const routes = overrides.routes ?? (config.routesFile ? loadRoutes(config.routesFile) : []);
+/** What the bridge talks to: its store, its metrics, Intercom and Slack's Web API. */
+function buildClients(config: Config, logger: Logger) {
   const store = openStore(config.databaseUrl);
   const metrics = new Metrics(store);
   const intercom = new IntercomClient({
@@ -128,6 +134,13 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
   const slackPort = new WebApiSlackPort(slackWeb, logger.child({ component: 'slack' }), (method, status) =>
     metrics.slackCalls.inc({ method, status }),
   );
+  return { store, metrics, intercom, slackWeb, slackPort };
+}
+
+/** What the product is made of, before any of it listens or runs: clients, store, use cases, worker. */
+function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
+  const routesFile = routesFileOf(config, overrides);
+  const { store, metrics, intercom, slackWeb, slackPort } = buildClients(config, logger);
   const directory = new Directory(intercom);
   const workspace = rememberWorkspace(slackPort);
   const identity = new Identity({
@@ -137,7 +150,7 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     overrides: config.triage.adminOverrides,
     readAccess: config.triage.readAccess,
   });
-  const route = createRouter(routes, config.slack.channel);
+  const route = createRouter(routesFile.routes, config.slack.channel);
   // the worker stores a job and wakes itself (it is made below: it runs what the sync and triage queue)
   const enqueue: Enqueue = (job) => worker.enqueue(job);
   const sync = new ConversationSync({
@@ -149,6 +162,16 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     logger: logger.child({ component: 'sync' }),
     finConversations: config.finConversations,
     copyFiles: config.attachments.files === 'upload' ? enqueue : undefined,
+    clocks: targetsOn(routesFile)
+      ? new ClockKeeper({
+          config: routesFile,
+          slack: slackPort,
+          identity,
+          store,
+          enqueue,
+          logger: logger.child({ component: 'clocks' }),
+        })
+      : undefined,
   });
   const triage = new Triage({
     intercom,
@@ -200,7 +223,32 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     worker,
     catchUp,
     readiness,
+    queueing: buildQueueing(routesFile, logger, { intercom, directory, store, slackPort }),
   };
+}
+
+/** `/intercom queue`, `/intercom digest` and the scheduled digests (issue #15), on the routes file's targets. */
+function buildQueueing(
+  routesFile: RoutesFileConfig,
+  logger: Logger,
+  parts: { intercom: IntercomClient; directory: Directory; store: Store; slackPort: WebApiSlackPort },
+) {
+  const { intercom, directory, store, slackPort } = parts;
+  const rules = () => routesFile;
+  const queue = new Queue({ intercom, directory, store, slack: slackPort, rules });
+  const post = async (channel: string, digest: Parameters<typeof digestMessage>[0]) => {
+    await slackPort.postMessage(channel, digestMessage(digest));
+  };
+  const digests = new Digests({ queue, store, rules, post, logger: logger.child({ component: 'digests' }) });
+  const scheduler = new DigestScheduler({ digests, rules, store, logger: logger.child({ component: 'digests' }) });
+  return { queue, digests, scheduler };
+}
+
+/** The routes file: given, read from ROUTES_FILE, or none (everything to SLACK_CHANNEL, no targets). */
+function routesFileOf(config: Config, overrides: BridgeOverrides): RoutesFileConfig {
+  if (overrides.routesFile) return overrides.routesFile;
+  if (overrides.routes) return { routes: overrides.routes, targets: {}, digests: [] };
+  return config.routesFile ? loadRoutesFile(config.routesFile) : { routes: [], targets: {}, digests: [] };
 }
 
 /** FILES=upload: customers' attachments are fetched from Intercom's hosts and copied into threads; else links. */
@@ -283,7 +331,9 @@ function buildSlackApp(config: Config, logger: Logger, core: Core) {
     }),
   );
   const afterAck = new AfterAck(logger.child({ component: 'slack-listeners' }));
-  registerListeners(slack, listenerDeps(config, logger, core, { afterAck, responseUrls }));
+  const { queue, digests } = core.queueing;
+  const deps = { ...listenerDeps(config, logger, core, { afterAck, responseUrls }), queue, digests };
+  registerListeners(slack, deps);
   return { slack, socket, customRoutes, responseUrls, afterAck };
 }
 
@@ -369,6 +419,7 @@ async function listen(config: Config, logger: Logger, core: Core, edge: Edge) {
 function startBackground(config: Config, logger: Logger, core: Core) {
   core.worker.start();
   core.catchUp.start();
+  core.queueing.scheduler.start();
   void core.readiness.checkCredentials();
   // finished deliveries are kept two days (a redelivery within that is still a duplicate), then forgotten
   const prune = () =>
@@ -387,5 +438,10 @@ function startBackground(config: Config, logger: Logger, core: Core) {
       'no INTERCOM_CLIENT_SECRET: webhooks are refused and conversations arrive by polling only',
     );
   }
-  return { stop: () => clearInterval(pruning) };
+  return {
+    stop: () => {
+      clearInterval(pruning);
+      void core.queueing.scheduler.stop();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { startBridge } from './app.ts';
-import { loadRoutes, type RouteRule, RoutesError } from './bridge/routing.ts';
+import { loadRoutesFile, RoutesError } from './bridge/routing.ts';
+import type { RoutesFileConfig } from './bridge/targets.ts';
 import { ConfigError, loadConfig, loadDotEnv, secretsOf } from './config.ts';
 import { createLogger } from './logger.ts';
 import { StoreOpenError } from './store/index.ts';
@@ -22,9 +23,9 @@ try {
   process.exit(1);
 }
 
-let routes: RouteRule[] = [];
+let routesFile: RoutesFileConfig = { routes: [], targets: {}, digests: [] };
 try {
-  routes = config.routesFile ? loadRoutes(config.routesFile) : [];
+  if (config.routesFile) routesFile = loadRoutesFile(config.routesFile);
 } catch (error) {
   if (!(error instanceof RoutesError)) throw error;
   process.stderr.write(`${error.problems.map((p) => `routes: ${p}`).join('\n')}\n`);
@@ -47,7 +48,7 @@ process.on('uncaughtException', (error) => {
 });
 
 try {
-  const bridge = await startBridge(config, logger, { routes });
+  const bridge = await startBridge(config, logger, { routesFile });
   let stopping = false;
   shutdown = async (signal: string, code = 0) => {
     if (stopping) return;

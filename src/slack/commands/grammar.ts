@@ -9,6 +9,10 @@ export type Command =
   | { kind: 'articles'; query: string }
   | { kind: 'conversation'; id: string }
   | { kind: 'note' | 'tag' | 'ticket'; email?: string }
+  /** The waiting conversations: the asker's (`me`, the default), nobody's, or everyone's. */
+  | { kind: 'queue'; scope: QueueScope }
+  /** The channel's digest, posted now. */
+  | { kind: 'digest' }
   /** A known subcommand used wrongly: `problem` is one mrkdwn sentence saying how to use it, with an example. */
   | { kind: 'usage'; problem: string }
   /** An unknown subcommand: the first word as typed (plain text, at most 40 characters). */
@@ -19,7 +23,20 @@ export const MAX_QUERY_LENGTH = 200;
 const MAX_WORD_LENGTH = 40;
 const DEFAULT_COMMAND = '/intercom';
 
-type Name = 'help' | 'contacts' | 'articles' | 'conversation' | 'note' | 'tag' | 'ticket';
+type Name = 'help' | 'contacts' | 'articles' | 'conversation' | 'note' | 'tag' | 'ticket' | 'queue' | 'digest';
+
+/** Whose waiting conversations `/intercom queue` lists. */
+export type QueueScope = 'me' | 'unassigned' | 'all';
+
+const QUEUE_SCOPES: ReadonlyMap<string, QueueScope> = new Map<string, QueueScope>([
+  ['', 'me'],
+  ['me', 'me'],
+  ['mine', 'me'],
+  ['unassigned', 'unassigned'],
+  ['nobody', 'unassigned'],
+  ['all', 'all'],
+  ['everyone', 'all'],
+]);
 
 // A Map, not an object literal: `constructor` or `__proto__` must not look like subcommands.
 const SUBCOMMANDS: ReadonlyMap<string, Name> = new Map<string, Name>([
@@ -40,6 +57,9 @@ const SUBCOMMANDS: ReadonlyMap<string, Name> = new Map<string, Name>([
   ['note', 'note'],
   ['tag', 'tag'],
   ['ticket', 'ticket'],
+  ['queue', 'queue'],
+  ['waiting', 'queue'],
+  ['digest', 'digest'],
 ]);
 
 const EXAMPLE_EMAIL = 'ann@example.com';
@@ -60,6 +80,12 @@ const HELP_LINES: ReadonlyArray<{ usage: string; what: string; example: string }
   { usage: 'note [email]', what: 'add a note to a contact (opens a form)', example: `note ${EXAMPLE_EMAIL}` },
   { usage: 'tag [email]', what: 'tag a contact (opens a form)', example: `tag ${EXAMPLE_EMAIL}` },
   { usage: 'ticket [email]', what: 'open a ticket for a contact (opens a form)', example: `ticket ${EXAMPLE_EMAIL}` },
+  {
+    usage: 'queue [me|unassigned|all]',
+    what: 'conversations waiting for a reply, longest first (yours unless told)',
+    example: 'queue unassigned',
+  },
+  { usage: 'digest', what: 'post this channel’s digest of what is waiting, now', example: 'digest' },
   { usage: 'help', what: 'show this help', example: 'help' },
 ];
 
@@ -98,6 +124,9 @@ export function parseCommand(text: string, command: string = DEFAULT_COMMAND): C
       const id = conversationId(rest);
       return id ? { kind, id } : usage(`needs a conversation id, \`#id\` or Intercom link, ${like('123456789')}`);
     }
+    case 'queue':
+    case 'digest':
+      return queueCommand(kind, rest, usage, like);
     default: {
       if (rest === '') return { kind };
       const email = emailArgument(rest);
@@ -106,6 +135,20 @@ export function parseCommand(text: string, command: string = DEFAULT_COMMAND): C
         : usage(`takes one email address (or none, to pick the contact in the form), ${like(EXAMPLE_EMAIL)}`);
     }
   }
+}
+
+/** `queue [me|unassigned|all]` or a bare `digest`; else how to use them. */
+function queueCommand(
+  kind: 'queue' | 'digest',
+  rest: string,
+  usage: (problem: string) => Command,
+  like: (example: string) => string,
+): Command {
+  if (kind === 'digest') return rest === '' ? { kind } : usage('takes nothing: it posts this channel’s digest.');
+  const scope = QUEUE_SCOPES.get(unquote(rest).toLowerCase());
+  return scope
+    ? { kind, scope }
+    : usage(`takes \`me\`, \`unassigned\` or \`all\` (or nothing, for yours), ${like('all')}`);
 }
 
 /** The help message, in mrkdwn: every subcommand with a one-line description and an example. */

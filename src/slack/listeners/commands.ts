@@ -1,6 +1,7 @@
 import type { App, BlockAction } from '@slack/bolt';
 import { explainIntercomError } from '../../bridge/messages.ts';
 import { contactOptionValue } from '../blocks/contact-modals.ts';
+import { parseNext, QUEUE_ACTIONS, QUEUE_PAGE, queueMessage } from '../blocks/queue.ts';
 import {
   articleResults,
   cardPreview,
@@ -9,7 +10,7 @@ import {
   RESULT_ACTIONS,
   sharedArticle,
 } from '../blocks/results.ts';
-import { helpText, parseCommand } from '../commands/grammar.ts';
+import { helpText, parseCommand, type QueueScope } from '../commands/grammar.ts';
 import { escapeMrkdwn } from '../mrkdwn.ts';
 import { mayRead, openModal } from './access.ts';
 import type { ActionArgs, CommandArgs, Respond } from './args.ts';
@@ -21,8 +22,13 @@ import { notify } from './tell.ts';
 // `/intercom` and the buttons on its results: contact and article search, the conversation preview and its
 // "Post to channel". Acknowledged first; results arrive through the response URL, only to the asker.
 
-export function register(app: App, deps: ListenerDeps): void {
+/** What the command listeners use: ListenerDeps, where `/intercom queue` and `digest` find theirs. */
+export type CommandDeps = ListenerDeps;
+
+export function register(app: App, deps: CommandDeps): void {
   app.command('/intercom', slashCommand(deps));
+  app.action<BlockAction>(new RegExp(`^${QUEUE_ACTIONS.take}:`), takeFromQueue(deps));
+  app.action<BlockAction>(QUEUE_ACTIONS.next, nextQueuePage(deps));
   app.action<BlockAction>(RESULT_ACTIONS.moreContacts, moreContacts(deps));
   app.action<BlockAction>(new RegExp(`^${RESULT_ACTIONS.shareArticle}:`), shareArticle(deps));
   app.action(new RegExp(`^${RESULT_ACTIONS.openLink}:`), ackOnly);
@@ -33,7 +39,7 @@ export function register(app: App, deps: ListenerDeps): void {
 const MAX_EMAIL = 144;
 
 export const slashCommand =
-  (deps: ListenerDeps) =>
+  (deps: CommandDeps) =>
   async ({ ack, command, respond, client }: CommandArgs): Promise<void> => {
     const parsed = parseCommand(command.text ?? '');
     const name = command.command || '/intercom';
@@ -79,8 +85,95 @@ export const slashCommand =
           async () => cardPreview(await deps.cardData(parsed.id)),
           'conversation',
         );
+      case 'queue':
+        return answer(deps, ack, respond, command.user_id, () => queuePage(deps, command.user_id, parsed.scope, 0));
+      case 'digest':
+        return postDigest(deps, ack, respond, { user: command.user_id, channel: command.channel_id });
     }
   };
+
+const NOT_HERE = 'The queue and digests are not available on this bridge.';
+
+/** A page of the queue for `user`; `me` needs their teammate (to know whose), whatever READ_ACCESS says. */
+async function queuePage(deps: CommandDeps, user: string, scope: QueueScope, offset: number) {
+  if (!deps.queue) return notice(NOT_HERE);
+  let adminId: string | undefined;
+  if (scope === 'me') {
+    const who = await deps.identity.teammate(user, 'read');
+    if ('refusal' in who) {
+      return notice(`${escapeMrkdwn(who.refusal)}\nTry \`/intercom queue unassigned\` or \`/intercom queue all\`.`);
+    }
+    adminId = who.teammate.adminId;
+  }
+  const page = await deps.queue.page(scope, adminId, { offset, limit: QUEUE_PAGE });
+  return queueMessage(page, { takeValue: (id) => deps.modalState.seal(takeState(id)) });
+}
+
+/** What a Take button's value seals: the conversation it takes, so a click names only what the bridge listed. */
+const takeState = (conversationId: string) => `queue-take:${conversationId}`;
+
+/** "Next" under a queue page: the following page, in place of this one. */
+export const nextQueuePage =
+  (deps: CommandDeps) =>
+  async ({ ack, action, body, respond }: ActionArgs): Promise<void> => {
+    await ack();
+    const next = parseNext('value' in action ? action.value : undefined);
+    if (!next || !(await mayRead(deps, body.user.id, respond))) return;
+    try {
+      await respond({ replace_original: true, ...(await queuePage(deps, body.user.id, next.scope, next.offset)) });
+    } catch (error) {
+      await failed(deps, respond, error, 'conversation');
+    }
+  };
+
+/**
+ * "Take" on a queue line: assigns the conversation to the clicker's teammate — the card's assign-to-me path
+ * (Triage), which refuses someone with no teammate. The value must be the one the bridge sealed for this id.
+ */
+export const takeFromQueue =
+  (deps: CommandDeps) =>
+  async ({ ack, action, body, respond }: ActionArgs): Promise<void> => {
+    await ack();
+    const actionId = 'action_id' in action ? action.action_id : '';
+    const conversationId = actionId.slice(QUEUE_ACTIONS.take.length + 1);
+    const sealed = 'value' in action ? action.value : undefined;
+    if (!conversationId || deps.modalState.open(sealed) !== takeState(conversationId)) {
+      deps.logger.warn({ actionId }, 'a Take button the bridge did not issue: ignored');
+      return;
+    }
+    const user = body.user.id;
+    deps.afterAck.run('assign', async () => {
+      const result = await deps.triage.perform(conversationId, user, { kind: 'assign', to: 'me' });
+      if (!result.ok) {
+        await notify(respond, result.message);
+        return;
+      }
+      const text = `:white_check_mark: Conversation ${escapeMrkdwn(conversationId)} is assigned to you.`;
+      await respond({ response_type: 'ephemeral', replace_original: false, text });
+    });
+  };
+
+/** `/intercom digest`: the channel's digest, posted in it now, for someone who may read Intercom data. */
+async function postDigest(
+  deps: CommandDeps,
+  ack: () => Promise<void>,
+  respond: Respond,
+  where: { user: string; channel: string },
+): Promise<void> {
+  await ack();
+  if (!(await mayRead(deps, where.user, respond))) return;
+  if (!deps.digests) {
+    await respond({ response_type: 'ephemeral', ...notice(NOT_HERE) });
+    return;
+  }
+  try {
+    await deps.digests.postNow(where.channel);
+  } catch (error) {
+    deps.logger.warn({ err: error, channel: where.channel }, 'could not post the digest');
+    const text = 'The digest could not be posted here. Is the app a member of this channel? Try again in a moment.';
+    await respond({ response_type: 'ephemeral', ...notice(text) });
+  }
+}
 
 /** Acks, then shows what `load` finds from Intercom, only to the asker, if they may read it. */
 async function answer(

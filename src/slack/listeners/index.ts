@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { Cards } from '../../bridge/cards.ts';
 import type { ContactActions } from '../../bridge/contact-actions.ts';
+import type { Digests } from '../../bridge/digests.ts';
 import type { Directory } from '../../bridge/directory.ts';
 import type { Identity } from '../../bridge/identity.ts';
 import type { Lookup } from '../../bridge/lookup.ts';
 import type { CardData } from '../../bridge/model.ts';
 import type { SlackPort } from '../../bridge/ports.ts';
+import type { Queue } from '../../bridge/queue.ts';
 import type { ThreadEvents } from '../../bridge/thread-events.ts';
 import type { Triage } from '../../bridge/triage.ts';
 import type { Enqueue } from '../../bridge/worker.ts';
@@ -40,6 +42,9 @@ export interface ListenerDeps {
   responseUrls: ResponseUrls;
   /** Seals the state the modals carry, and reads back only what it sealed. */
   modalState: ModalState;
+  /** `/intercom queue` and `/intercom digest`; a bridge built without them says they are not available. */
+  queue?: Queue | undefined;
+  digests?: Pick<Digests, 'postNow'> | undefined;
   logger: Logger;
   now?: () => number;
 }

@@ -8,7 +8,19 @@ import {
   parseCommand,
 } from '../../../src/slack/commands/grammar.ts';
 
-const KINDS = ['help', 'contacts', 'articles', 'conversation', 'note', 'tag', 'ticket', 'usage', 'unknown'];
+const KINDS = [
+  'help',
+  'contacts',
+  'articles',
+  'conversation',
+  'note',
+  'tag',
+  'ticket',
+  'queue',
+  'digest',
+  'usage',
+  'unknown',
+];
 const ALIASES = [
   'help',
   '?',
@@ -27,6 +39,9 @@ const ALIASES = [
   'note',
   'tag',
   'ticket',
+  'queue',
+  'waiting',
+  'digest',
 ];
 
 function problemOf(command: Command): string {
@@ -297,6 +312,36 @@ describe('parseCommand: note, tag, ticket', () => {
   });
 });
 
+describe('parseCommand: queue and digest', () => {
+  it.each([
+    ['queue', 'me'],
+    ['QUEUE', 'me'],
+    ['queue me', 'me'],
+    ['queue mine', 'me'],
+    ['queue Unassigned', 'unassigned'],
+    ['waiting nobody', 'unassigned'],
+    ['queue  all', 'all'],
+    ['queue "everyone"', 'all'],
+  ])('“%s” is the queue of %s', (text, scope) => {
+    expect(parseCommand(text)).toEqual({ kind: 'queue', scope });
+  });
+
+  it('answers anything else after queue with how to use it', () => {
+    const problem = problemOf(parseCommand('queue bob'));
+    expect(problem).toBe(
+      '`/intercom queue` takes `me`, `unassigned` or `all` (or nothing, for yours), like `/intercom queue all`.',
+    );
+    expect(parseCommand('queue me all').kind).toBe('usage');
+  });
+
+  it('takes a bare digest, and nothing after it', () => {
+    expect(parseCommand('  Digest ')).toEqual({ kind: 'digest' });
+    expect(problemOf(parseCommand('digest now'))).toBe(
+      '`/intercom digest` takes nothing: it posts this channel’s digest.',
+    );
+  });
+});
+
 describe('parseCommand: unknown', () => {
   it.each([
     ['hello', 'hello'],
@@ -401,7 +446,7 @@ describe('helpText', () => {
     const text = helpText();
     expect(text).not.toMatch(/[<>]/);
     expect(text).toContain('&lt;email or name&gt;');
-    expect(text.split('\n').filter((line) => line.startsWith('• '))).toHaveLength(7);
+    expect(text.split('\n').filter((line) => line.startsWith('• '))).toHaveLength(9);
   });
 
   it('uses the command it is given, and /intercom for anything odd', () => {
@@ -413,7 +458,7 @@ describe('helpText', () => {
 
   it('every example in the help parses to its subcommand', () => {
     const examples = [...helpText().matchAll(/Example: `\/intercom ([^`]+)`/g)].map((match) => match[1] ?? '');
-    expect(examples).toHaveLength(7);
+    expect(examples).toHaveLength(9);
     expect(examples.map((example) => parseCommand(example).kind)).toEqual([
       'contacts',
       'articles',
@@ -421,6 +466,8 @@ describe('helpText', () => {
       'note',
       'tag',
       'ticket',
+      'queue',
+      'digest',
       'help',
     ]);
   });
@@ -463,7 +510,11 @@ describe('parseCommand: properties', () => {
         expect(result.word).not.toMatch(/\p{White_Space}/u);
         expect(result.word).not.toMatch(INVISIBLE);
         break;
+      case 'queue':
+        expect(['me', 'unassigned', 'all']).toContain(result.scope);
+        break;
       case 'help':
+      case 'digest':
         expect(Object.keys(result)).toEqual(['kind']);
         break;
     }
