@@ -169,6 +169,7 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
           identity,
           store,
           enqueue,
+          metrics: metrics.clocks,
           logger: logger.child({ component: 'clocks' }),
         })
       : undefined,

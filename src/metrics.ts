@@ -24,6 +24,11 @@ export class Metrics {
   readonly slackCalls: Counter<'method' | 'status'>;
   readonly intercomRequests: Counter<'method' | 'route' | 'status'>;
   readonly intercomSeconds: Histogram<'method' | 'route'>;
+  readonly clockWarnings: Counter<'route' | 'target'>;
+  readonly clockMisses: Counter<'route' | 'target' | 'repeat'>;
+  readonly responseSeconds: Histogram<'route' | 'target'>;
+  /** Conversations whose clock runs, as this process last synced them (each replica counts what it saw). */
+  readonly #waiting = new Set<string>();
 
   constructor(store: Store, options: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -66,6 +71,34 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.clockWarnings = new Counter({
+      name: 'bridge_clock_warnings_total',
+      help: 'Response-target warnings posted, by route and target (first_response, next_response).',
+      labelNames: ['route', 'target'],
+      registers,
+    });
+    this.clockMisses = new Counter({
+      name: 'bridge_clock_misses_total',
+      help: 'Missed response targets raised, by route and target; repeat="true" for each raising again.',
+      labelNames: ['route', 'target', 'repeat'],
+      registers,
+    });
+    this.responseSeconds = new Histogram({
+      name: 'bridge_response_seconds',
+      help: 'Time a person took to answer a waiting customer (working time), by route and target.',
+      labelNames: ['route', 'target'],
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
+      registers,
+    });
+    const waiting = this.#waiting;
+    new Gauge({
+      name: 'bridge_conversations_waiting',
+      help: 'Conversations with a running response clock, as this process last synced them.',
+      registers,
+      collect() {
+        this.set(waiting.size);
+      },
+    });
     // one store read per scrape serves the three inbox gauges
     let read: { at: number; stats: ReturnType<Store['inboxStats']> } | undefined;
     const stats = () => {
@@ -104,6 +137,18 @@ export class Metrics {
     this.intercomRequests.inc({ method: event.method, route, status: event.status ?? 'error' });
     this.intercomSeconds.observe({ method: event.method, route }, event.ms / 1000);
   }
+
+  /** What the response clocks report (ClockKeeper's `metrics`). */
+  readonly clocks = {
+    warning: (route: string, target: string) => this.clockWarnings.inc({ route, target }),
+    miss: (route: string, target: string, repeat: boolean) =>
+      this.clockMisses.inc({ route, target, repeat: String(repeat) }),
+    answered: (route: string, target: string, ms: number) => this.responseSeconds.observe({ route, target }, ms / 1000),
+    waiting: (conversationId: string, running: boolean) => {
+      if (running) this.#waiting.add(conversationId);
+      else this.#waiting.delete(conversationId);
+    },
+  };
 
   text(): Promise<string> {
     return this.registry.metrics();

@@ -23,7 +23,16 @@ export interface ClockKeeperDeps {
   store: Pick<Store, 'getValue' | 'setValue'>;
   enqueue: Enqueue;
   logger: Logger;
+  metrics?: ClockMetrics | undefined;
   now?: () => number;
+}
+
+/** What the clocks count (metrics.ts); `route` is the card's route, or "default". */
+export interface ClockMetrics {
+  warning(route: string, target: string): void;
+  miss(route: string, target: string, repeat: boolean): void;
+  answered(route: string, target: string, ms: number): void;
+  waiting(conversationId: string, running: boolean): void;
 }
 
 /** What the sync lends the keeper for one conversation: its card and the thread's keyed, once-only posting. */
@@ -83,6 +92,8 @@ export class ClockKeeper {
    * that came due, and rewrites the escalations of a wait that has ended.
    */
   async settle(scene: ClockScene, clock: Clock, timer?: ClockTimer): Promise<void> {
+    this.#d.metrics?.waiting(scene.conversation.id, clock.running);
+    if (!clock.running && clock.stop === 'answered') await this.#countAnswer(scene);
     if (clock.running) await this.#schedule(scene, clock);
     if (timer) await this.#fire(scene, clock, timer);
     await this.#resolveEnded(scene, clock);
@@ -120,8 +131,25 @@ export class ClockKeeper {
       clock: { target: clock.target, targetMs, dueAt: Math.floor(clock.dueAt / 1000), overdueMs: clock.overdueMs },
       mentions,
     };
-    await scene.postLine(`clock:${clock.since}:${clock.target}:${timer.kind}:${timer.n}`, line);
+    const key = `clock:${clock.since}:${clock.target}:${timer.kind}:${timer.n}`;
+    const first = !scene.has(key);
+    await scene.postLine(key, line);
+    if (first) this.#count(scene, clock.target, timer);
     if (timer.kind === 'miss') await this.#raise(scene, clock, timer, rules, targetMs);
+  }
+
+  #count(scene: ClockScene, target: string, timer: ClockTimer): void {
+    const route = scene.card.route ?? 'default';
+    if (timer.kind === 'warning') this.#d.metrics?.warning(route, target);
+    else this.#d.metrics?.miss(route, target, timer.n > 1);
+  }
+
+  /** A person's answer to a waiting customer, counted once (by when it was written). */
+  async #countAnswer(scene: ClockScene): Promise<void> {
+    const answer = lastAnswer(scene.conversation, scene.parts, this.rulesFor(scene.card.route));
+    if (!answer || !this.#d.metrics || scene.has(`answered:${answer.at}`)) return;
+    this.#d.metrics.answered(scene.card.route ?? 'default', answer.target, answer.tookMs);
+    await scene.mark(`answered:${answer.at}`);
   }
 
   /** Whether the timer is the clock's current one (a changed target or business hours move its time). */

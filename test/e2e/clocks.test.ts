@@ -104,6 +104,13 @@ describe('response clocks', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500)); // a repeat would have come by now
     expect(clockLines(h, card?.ts)).toHaveLength(after);
     expect(escalations(h)).toHaveLength(2);
+
+    const metrics = (await h.bridge?.metrics.text()) ?? '';
+    expect(metrics).toContain('bridge_clock_warnings_total{route="default",target="first_response"} 1');
+    expect(metrics).toContain('bridge_clock_misses_total{route="default",target="first_response",repeat="false"} 1');
+    expect(metrics).toMatch(/bridge_clock_misses_total\{route="default",target="first_response",repeat="true"\} [1-9]/);
+    expect(metrics).toContain('bridge_response_seconds_count{route="default",target="first_response"} 1');
+    expect(metrics).toContain('bridge_conversations_waiting 0');
   }, 30_000);
 
   it('never warns a snoozed or a closed conversation', async () => {
