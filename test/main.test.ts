@@ -128,6 +128,16 @@ describe('npm start (src/main.ts)', () => {
     ]);
   });
 
+  it('exits 1 naming the key when a response target is not a duration', async () => {
+    const routes = join(mkdtempSync(join(tmpdir(), 'bridge-routes-')), 'routes.yml');
+    writeFileSync(routes, 'targets:\n  first_response: soon\nroutes: []\n');
+    const proc = run({ ...SECRETS, ROUTES_FILE: routes, DATABASE_URL: 'sqlite::memory:' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output().trim().split('\n')).toEqual([
+      'routes: targets.first_response: not a duration: use 45s, 15m, 2h or 1d',
+    ]);
+  });
+
   it('starts, answers /healthz, stops on SIGTERM, and never logs a secret', async () => {
     fake = await FakeIntercom.start();
     const port = await freePort();
