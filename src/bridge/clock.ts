@@ -50,20 +50,66 @@ export function clockOf(
   const target: ClockTarget = personReplied(conversation, parts, since) ? 'next_response' : 'first_response';
   const targetMs = target === 'first_response' ? rules.targets.firstResponseMs : rules.targets.nextResponseMs;
   if (targetMs === undefined) return { running: false, stop: 'no_target' };
-  const dueAt = addWorkingMs(rules.hours, since, targetMs);
+  // time snoozed since the wait began does not count: the clock counts in the stretches between snoozes
+  const counted = countedStretches(parts, since);
+  const dueAt = addCountedMs(rules.hours, counted, targetMs);
   const warnBefore = rules.targets.warnBeforeMs;
   // a warning as long as the target itself would come with the wait: there is none (docs/targets.md)
   const warnAt =
-    warnBefore === undefined || warnBefore >= targetMs ? null : addWorkingMs(rules.hours, since, targetMs - warnBefore);
+    warnBefore === undefined || warnBefore >= targetMs
+      ? null
+      : addCountedMs(rules.hours, counted, targetMs - warnBefore);
   return {
     running: true,
     target,
     since,
     dueAt,
     warnAt,
-    waitedMs: workingMs(rules.hours, since, now),
+    waitedMs: countedMs(rules.hours, counted, now),
     overdueMs: now > dueAt ? workingMs(rules.hours, dueAt, now) : 0,
   };
+}
+
+/** A stretch of time the clock counts: from `start` until `end` (the next snooze), or on (Infinity). */
+interface Stretch {
+  start: number;
+  end: number;
+}
+
+const SNOOZE_ENDS: ReadonlySet<string> = new Set(['unsnoozed', 'timer_unsnooze', 'open', 'assign_and_reopen']);
+
+/** The stretches from `since` on that were not snoozed: a snooze lasts until it is lifted or the customer writes. */
+export function countedStretches(parts: readonly ConversationPart[], since: number): Stretch[] {
+  const stretches: Stretch[] = [];
+  let start: number | null = since;
+  for (const part of parts) {
+    const at = (part.created_at ?? 0) * 1000;
+    if (at <= since) continue;
+    if (part.part_type === 'snoozed' && start !== null) {
+      stretches.push({ start, end: at });
+      start = null;
+    } else if (start === null && (SNOOZE_ENDS.has(part.part_type ?? '') || isCustomerMessage(part))) {
+      start = at;
+    }
+  }
+  if (start !== null) stretches.push({ start, end: Number.POSITIVE_INFINITY });
+  return stretches;
+}
+
+/** When `ms` of counted (working, not snoozed) time has passed. */
+function addCountedMs(hours: BusinessHours | undefined, stretches: readonly Stretch[], ms: number): number {
+  let left = ms;
+  for (const { start, end } of stretches) {
+    const available = workingMs(hours, start, end);
+    if (left <= available) return addWorkingMs(hours, start, left);
+    left -= available;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** Counted time until `now`. */
+function countedMs(hours: BusinessHours | undefined, stretches: readonly Stretch[], now: number): number {
+  return stretches.reduce((sum, { start, end }) => sum + workingMs(hours, start, Math.min(end, now)), 0);
 }
 
 /**

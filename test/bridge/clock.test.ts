@@ -84,6 +84,25 @@ describe('clockOf', () => {
     expect(waitingSince(conversation({ waiting_since: null }), [asked, fin, alice])).toBeNull();
   });
 
+  it('pauses while snoozed: an hour snoozed in the middle of the wait moves the due time an hour on', () => {
+    const since = at('2026-03-02T09:00');
+    const parts = [
+      part({ part_type: 'snoozed', body: null, created_at: s(since + 5 * MIN), author: { type: 'admin' } }),
+      part({ part_type: 'timer_unsnooze', body: null, created_at: s(since + 65 * MIN), author: { type: 'bot' } }),
+    ];
+    const clock = clockOf(conversation({ waiting_since: s(since) }), parts, { targets }, since + 70 * MIN);
+    expect(clock).toMatchObject({
+      running: true,
+      dueAt: since + 75 * MIN,
+      warnAt: since + 70 * MIN,
+      waitedMs: 10 * MIN,
+    });
+    // a customer writing to a snoozed conversation ends the snooze as well
+    const woken = [parts[0] as ConversationPart, part({ created_at: s(since + 20 * MIN), author: { type: 'user' } })];
+    const again = clockOf(conversation({ waiting_since: s(since) }), woken, { targets }, since + 20 * MIN);
+    expect(again).toMatchObject({ running: true, dueAt: since + 30 * MIN });
+  });
+
   it('counts only business hours: a message on Friday evening is due Monday morning', () => {
     const hours: BusinessHours = {
       timezone: 'Europe/Berlin',
