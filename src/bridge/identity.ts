@@ -52,6 +52,8 @@ const NOT_OURS =
 export class Identity {
   readonly #o: Required<IdentityOptions>;
   readonly #users = new Map<string, { at: number; user: SlackUser | null }>();
+  /** Intercom admin id → Slack user id (or null: none), as slackUserOf last found it. */
+  readonly #slackIds = new Map<string, { at: number; user: string | null }>();
 
   constructor(options: IdentityOptions) {
     this.#o = { overrides: new Map(), readAccess: 'teammates', ttlMs: 10 * 60_000, now: Date.now, ...options };
@@ -145,8 +147,13 @@ export class Identity {
    */
   async slackUserOf(adminId: string): Promise<string | null> {
     for (const [slackUserId, overridden] of this.#o.overrides) if (overridden === adminId) return slackUserId;
+    // cached like profiles: users.lookupByEmail is Tier 3, and every warning and DM asks it for the same few people
+    const cached = this.#slackIds.get(adminId);
+    if (cached && this.#o.now() - cached.at < this.#o.ttlMs) return cached.user;
     const admin = await this.#o.directory.adminById(adminId);
     const byEmail = this.#o.slack.userIdByEmail;
-    return admin?.email && byEmail ? byEmail.call(this.#o.slack, admin.email) : null;
+    const user = admin?.email && byEmail ? await byEmail.call(this.#o.slack, admin.email) : null;
+    this.#slackIds.set(adminId, { at: this.#o.now(), user });
+    return user;
   }
 }

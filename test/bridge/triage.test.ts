@@ -67,6 +67,40 @@ describe('Identity', () => {
     expect(lookups).toBe(2);
   });
 
+  it('finds whom to mention for a teammate: the override, else the Slack user with their email, cached', async () => {
+    let byEmail = 0;
+    const withLookup = {
+      ...slack,
+      async userIdByEmail(email: string) {
+        byEmail += 1;
+        return email === 'alice@example.com' ? 'UA' : null;
+      },
+    };
+    let now = 0;
+    const identity = new Identity({
+      slack: withLookup,
+      directory: new Directory(intercom),
+      workspace: async () => ({
+        teamId: 'T1',
+        enterpriseId: undefined,
+        appId: 'A1',
+        enterpriseInstall: false,
+        botId: 'B1',
+        botUserId: 'U0BOT',
+      }),
+      overrides: new Map([['UBOB', '992']]),
+      now: () => now,
+    });
+    expect(await identity.slackUserOf('992')).toBe('UBOB');
+    expect(await identity.slackUserOf('991')).toBe('UA');
+    expect(await identity.slackUserOf('991')).toBe('UA');
+    expect(await identity.slackUserOf('404')).toBeNull();
+    expect(byEmail).toBe(1); // Alice once (the override needs none; an unknown admin has no email to look up)
+    now += 11 * 60_000;
+    await identity.slackUserOf('991');
+    expect(byEmail).toBe(2);
+  });
+
   it('uses the override map first, and refuses with a reason otherwise', async () => {
     const identity = new Identity({
       slack,
