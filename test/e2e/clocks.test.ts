@@ -67,7 +67,8 @@ describe('response clocks', () => {
     await h.webhook(created);
     await h.eventually(() => expect(h.cards()).toHaveLength(1));
     const card = h.cards()[0];
-    expect(JSON.stringify(card?.blocks)).toContain('⏱️ First response due');
+    // ⏱️ while waiting, or already ⏳ when the machine is slow enough for the warning time to pass first
+    expect(JSON.stringify(card?.blocks)).toMatch(/(⏱️ First response due|⏳ First response due soon)/u);
 
     await h.eventually(() => expect(clockLines(h, card?.ts)).toHaveLength(1), 5_000);
     expect(clockLines(h, card?.ts)[0]).toMatch(/^⏳ First response due .* \(target 3s\) · <@U0ALICE01>$/u);
@@ -173,6 +174,6 @@ describe.runIf(available)('response clocks on two replicas (PostgreSQL)', () => 
     const lines = clockLines(first, first.cards()[0]?.ts);
     expect(lines.filter((t) => t.startsWith('⏳'))).toHaveLength(1);
     expect(lines.filter((t) => t.startsWith('🔴'))).toHaveLength(1);
-    expect(first.cards().filter((m) => m.channel !== ALERTS)).toHaveLength(1);
+    expect(first.cards()).toHaveLength(1);
   }, 20_000);
 });

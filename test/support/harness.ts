@@ -234,8 +234,11 @@ export class Harness {
       .filter((l) => Number(l.level) >= 50);
   }
 
+  /** The cards posted: top-level messages carrying a card's metadata (not DMs, escalations or digests). */
   cards() {
-    return this.slack.messages.filter((m) => m.threadTs === undefined);
+    return this.slack.messages.filter(
+      (m) => m.threadTs === undefined && m.metadata?.event_type === 'intercom_bridge_card',
+    );
   }
 
   threadOf(ts: string) {
