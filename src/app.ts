@@ -6,12 +6,14 @@ import { Cards } from './bridge/cards.ts';
 import { CatchUp } from './bridge/catch-up.ts';
 import { ClockKeeper } from './bridge/clocks.ts';
 import { ContactActions } from './bridge/contact-actions.ts';
-import { ConversationSync } from './bridge/conversation-sync.ts';
+import { ConversationSync, type Router } from './bridge/conversation-sync.ts';
 import { DigestScheduler, Digests } from './bridge/digests.ts';
 import { Directory } from './bridge/directory.ts';
+import { Home } from './bridge/home.ts';
 import { Identity } from './bridge/identity.ts';
 import { createJobHandler, syncJob } from './bridge/jobs.ts';
 import { Lookup } from './bridge/lookup.ts';
+import { Notifier, notificationPrefs } from './bridge/notifications.ts';
 import type { SlackWorkspace } from './bridge/ports.ts';
 import { Queue } from './bridge/queue.ts';
 import { createRouter, loadRoutesFile, type RouteRule } from './bridge/routing.ts';
@@ -28,8 +30,10 @@ import { IntercomClient } from './intercom/client.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { digestMessage } from './slack/blocks/digest.ts';
+import { homeButtonState } from './slack/blocks/home.ts';
 import { toBoltLogger } from './slack/bolt-logger.ts';
 import { handleSlackErrors } from './slack/error-handler.ts';
+import { homePublisher } from './slack/listeners/home.ts';
 import { type ListenerDeps, registerListeners } from './slack/listeners/index.ts';
 import { AfterAck } from './slack/listeners/scheduling.ts';
 import { ModalState } from './slack/modal-state.ts';
@@ -52,6 +56,8 @@ export interface RunningBridge {
   readonly catchUp: CatchUp;
   readonly metrics: Metrics;
   readonly readiness: Readiness;
+  /** The Home tab: the sync tells it of changed conversations (`conversationChanged`). */
+  readonly home: Home;
   stop(): Promise<void>;
 }
 
@@ -87,7 +93,7 @@ export async function startBridge(
     },
     'bridge listening',
   );
-  const { intercom, store, worker, catchUp, metrics, readiness } = core;
+  const { intercom, store, worker, catchUp, metrics, readiness, home } = core;
   return {
     port,
     intercom,
@@ -97,9 +103,11 @@ export async function startBridge(
     catchUp,
     metrics,
     readiness,
+    home,
     // the order matters: stop taking requests, finish what people asked for, then the background, then the pools
     async stop() {
       background.stop();
+      home.stop();
       reconnect.stop();
       await edge.slack.stop();
       if (edge.socket) await new Promise((resolve) => server.close(resolve));
@@ -153,27 +161,15 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
   const route = createRouter(routesFile.routes, config.slack.channel);
   // the worker stores a job and wakes itself (it is made below: it runs what the sync and triage queue)
   const enqueue: Enqueue = (job) => worker.enqueue(job);
-  const sync = new ConversationSync({
+  const { queueing, home } = buildQueueingAndHome(config, routesFile, logger, {
     intercom,
-    slack: slackPort,
-    store,
     directory,
-    route,
-    logger: logger.child({ component: 'sync' }),
-    finConversations: config.finConversations,
-    copyFiles: config.attachments.files === 'upload' ? enqueue : undefined,
-    clocks: targetsOn(routesFile)
-      ? new ClockKeeper({
-          config: routesFile,
-          slack: slackPort,
-          identity,
-          store,
-          enqueue,
-          metrics: metrics.clocks,
-          logger: logger.child({ component: 'clocks' }),
-        })
-      : undefined,
+    store,
+    slackPort,
+    identity,
   });
+  const parts = { intercom, slackPort, store, directory, identity, metrics, enqueue, home };
+  const sync = buildSync(config, routesFile, logger, { ...parts, route });
   const triage = new Triage({
     intercom,
     identity,
@@ -224,8 +220,66 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     worker,
     catchUp,
     readiness,
-    queueing: buildQueueing(routesFile, logger, { intercom, directory, store, slackPort }),
+    queueing,
+    home,
   };
+}
+
+/**
+ * The conversation sync, with what it tells: response clocks (when the routes file sets targets), personal
+ * notifications, and the Home tabs that list the conversation.
+ */
+function buildSync(
+  config: Config,
+  routesFile: RoutesFileConfig,
+  logger: Logger,
+  parts: {
+    intercom: IntercomClient;
+    slackPort: WebApiSlackPort;
+    store: Store;
+    directory: Directory;
+    identity: Identity;
+    metrics: Metrics;
+    enqueue: Enqueue;
+    home: Home;
+    route: Router;
+  },
+) {
+  const { intercom, slackPort, store, directory, identity, metrics, enqueue, home, route } = parts;
+  // the DM's Reply button carries the conversation sealed as the Home tab's does: the card's handler opens it
+  const seal = new ModalState(config.slack.botToken);
+  const notifier = new Notifier({
+    store,
+    slack: slackPort,
+    identity,
+    sealReply: (id) => seal.seal(homeButtonState('reply', id)),
+    logger: logger.child({ component: 'notifications' }),
+  });
+  const clocks = targetsOn(routesFile)
+    ? new ClockKeeper({
+        config: routesFile,
+        slack: slackPort,
+        identity,
+        store,
+        enqueue,
+        metrics: metrics.clocks,
+        notifier,
+        logger: logger.child({ component: 'clocks' }),
+      })
+    : undefined;
+  return new ConversationSync({
+    intercom,
+    slack: slackPort,
+    store,
+    directory,
+    route,
+    logger: logger.child({ component: 'sync' }),
+    finConversations: config.finConversations,
+    copyFiles: config.attachments.files === 'upload' ? enqueue : undefined,
+    clocks,
+    notifier,
+    onChanged: (conversation) => void home.conversationChanged(conversation.id, conversation.admin_assignee_id),
+  });
 }
 
 /** `/intercom queue`, `/intercom digest` and the scheduled digests (issue #15), on the routes file's targets. */
@@ -243,6 +297,32 @@ function buildQueueing(
   const digests = new Digests({ queue, store, rules, post, logger: logger.child({ component: 'digests' }) });
   const scheduler = new DigestScheduler({ digests, rules, store, logger: logger.child({ component: 'digests' }) });
   return { queue, digests, scheduler };
+}
+
+/** The queue and digests, and the Home tab (issue #16), which lists each person's part of the queue. */
+function buildQueueingAndHome(
+  config: Config,
+  routesFile: RoutesFileConfig,
+  logger: Logger,
+  parts: {
+    intercom: IntercomClient;
+    directory: Directory;
+    store: Store;
+    slackPort: WebApiSlackPort;
+    identity: Identity;
+  },
+) {
+  const queueing = buildQueueing(routesFile, logger, parts);
+  const home = new Home({
+    queue: queueing.queue,
+    identity: parts.identity,
+    directory: parts.directory,
+    prefs: notificationPrefs(parts.store),
+    // seals made with the bot token's key: the listeners' ModalState (same token) opens them
+    publish: homePublisher(parts.slackPort, new ModalState(config.slack.botToken)),
+    logger: logger.child({ component: 'home' }),
+  });
+  return { queueing, home };
 }
 
 /** The routes file: given, read from ROUTES_FILE, or none (everything to SLACK_CHANNEL, no targets). */
@@ -333,7 +413,7 @@ function buildSlackApp(config: Config, logger: Logger, core: Core) {
   );
   const afterAck = new AfterAck(logger.child({ component: 'slack-listeners' }));
   const { queue, digests } = core.queueing;
-  const deps = { ...listenerDeps(config, logger, core, { afterAck, responseUrls }), queue, digests };
+  const deps = { ...listenerDeps(config, logger, core, { afterAck, responseUrls }), queue, digests, home: core.home };
   registerListeners(slack, deps);
   return { slack, socket, customRoutes, responseUrls, afterAck };
 }

@@ -17,6 +17,7 @@ const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
   features: {
     slash_commands: Array<{ command: string; url?: string }>;
     shortcuts: Array<{ callback_id: string; type: string }>;
+    app_home: { home_tab_enabled: boolean };
   };
   oauth_config: { scopes: { bot: string[] } };
   settings: {
@@ -60,6 +61,7 @@ function socketModeVariant(value: unknown): unknown {
 
 /** Slack event type → the manifest's bot events that deliver it (messages: public and private channels). */
 const EVENT_SUBSCRIPTIONS: Record<string, string[]> = {
+  app_home_opened: ['app_home_opened'],
   message: ['message.channels', 'message.groups'],
   reaction_added: ['reaction_added'],
 };
@@ -85,8 +87,11 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'files.completeUploadExternal': ['files:write'],
   'views.open': [],
   'views.update': [],
+  'views.publish': [], // the Home tab
 };
+/** Bot events and the scope each needs ('' for none). */
 const EVENT_SCOPES: Record<string, string> = {
+  app_home_opened: '',
   'message.channels': 'channels:history',
   'message.groups': 'groups:history',
   reaction_added: 'reactions:read',
@@ -143,6 +148,8 @@ describe('manifest.yml', () => {
     expect(manifest.features.shortcuts.map((s) => s.callback_id).sort()).toEqual([...new Set(seen.shortcut)].sort());
     const needed = new Set(seen.event.flatMap((e) => EVENT_SUBSCRIPTIONS[e] ?? [`(unmapped event ${e})`]));
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual([...needed].sort());
+    // app_home_opened for the Home tab comes only when the tab is on
+    expect(manifest.features.app_home.home_tab_enabled).toBe(seen.event.includes('app_home_opened'));
   });
 
   it('asks for exactly the bot scopes the code needs', () => {
@@ -164,7 +171,9 @@ describe('manifest.yml', () => {
       // their url_private_download, which is no Web API method
       ...(source.includes('url_private_download') ? ['files:read'] : []),
       ...called.flatMap((m) => METHOD_SCOPES[m] ?? []),
-      ...manifest.settings.event_subscriptions.bot_events.map((e) => EVENT_SCOPES[e] ?? `(no scope known for ${e})`),
+      ...manifest.settings.event_subscriptions.bot_events
+        .map((e) => EVENT_SCOPES[e] ?? `(no scope known for ${e})`)
+        .filter((scope) => scope !== ''),
     ]);
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed].sort());
   });

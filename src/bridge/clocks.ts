@@ -6,6 +6,7 @@ import { MessageGone } from './failures.ts';
 import type { Identity } from './identity.ts';
 import { type ClockTimer, clockJob } from './jobs.ts';
 import type { CardData, ClockView, Escalation, ThreadLine } from './model.ts';
+import type { Notifier } from './notifications.ts';
 import type { SlackPort } from './ports.ts';
 import { type RoutesFileConfig, targetsFor } from './targets.ts';
 import type { Enqueue } from './worker.ts';
@@ -24,6 +25,8 @@ export interface ClockKeeperDeps {
   enqueue: Enqueue;
   logger: Logger;
   metrics?: ClockMetrics | undefined;
+  /** Personal notifications (docs/home.md): the assignee's DM at a warning. */
+  notifier?: Pick<Notifier, 'dueSoon'> | undefined;
   now?: () => number;
 }
 
@@ -135,6 +138,8 @@ export class ClockKeeper {
     const first = !scene.has(key);
     await scene.postLine(key, line);
     if (first) this.#count(scene, clock.target, timer);
+    // every time, not only the first: its own key keeps it once, and a retried timer still sends one a crash cut
+    if (timer.kind === 'warning') await this.#d.notifier?.dueSoon(scene, clock);
     if (timer.kind === 'miss') await this.#raise(scene, clock, timer, rules, targetMs);
   }
 

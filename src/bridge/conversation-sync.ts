@@ -12,6 +12,7 @@ import { fromIntercomError, MessageGone, outcomeOf } from './failures.ts';
 import { type FinState, finState } from './fin.ts';
 import { type ClockTimer, CONVERSATION_TOPICS, copyFileJob } from './jobs.ts';
 import type { CardData, ThreadLine } from './model.ts';
+import type { Notifier } from './notifications.ts';
 import type { RouteDecision, SlackPort } from './ports.ts';
 import type { RouteFacts } from './routing.ts';
 import type { Enqueue } from './worker.ts';
@@ -39,6 +40,10 @@ export interface ConversationSyncDeps {
   logger: Logger;
   /** On a new card for a conversation that already has history, at most this many earlier parts are posted. */
   maxBackfill?: number;
+  /** Told after a sync that changed what the card or its thread show (the Home tabs listing it republish). */
+  onChanged?: ((conversation: Conversation) => void) | undefined;
+  /** Personal notifications (docs/home.md): told of each part the thread shows. */
+  notifier?: Pick<Notifier, 'partPosted'> | undefined;
   /** Response clocks (docs/targets.md); absent when the routes file sets no targets. */
   clocks?: ClockKeeper | undefined;
   /** FIN_CONVERSATIONS: `handoff` posts a card only once a person has the conversation (default `show`). */
@@ -100,8 +105,10 @@ export class ConversationSync {
     }
     const { read, data } = show(card.route);
     const fingerprint = digest(data);
-    if (card.fingerprint !== fingerprint) card = await this.#updateCard(conversationId, card, data, fingerprint);
-    await this.#partLines(conversation, parts, data, card, shown);
+    const changed = card.fingerprint !== fingerprint;
+    if (changed) card = await this.#updateCard(conversationId, card, data, fingerprint);
+    const posted = await this.#partLines(conversation, parts, data, card, shown);
+    if (changed || posted > 0) this.#d.onChanged?.(conversation);
     await this.#tagLines(conversation, shown, card);
     if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
     if (read) await this.#settleClock({ conversation, parts: allParts, card, data }, read.clock, shown, options.timer);
@@ -127,23 +134,27 @@ export class ConversationSync {
     );
   }
 
-  /** Posts each part the thread has not shown, oldest first, with a customer's files. */
+  /** Posts each part the thread has not shown, oldest first, with a customer's files; says how many. */
   async #partLines(
     conversation: Conversation,
     parts: ConversationPart[],
     data: CardData,
     card: { channel: string; ts: string },
     shown: Set<string>,
-  ): Promise<void> {
+  ): Promise<number> {
     const context = partContext(conversation, parts, data);
+    let posted = 0;
     for (const part of parts) {
       if (shown.has(part.id)) continue;
+      posted += 1;
       const line = await this.#partLine(part, context);
       await this.#postLine(conversation.id, card, part.id, line, shown);
+      await this.#d.notifier?.partPosted({ conversation, data, card }, part);
       if (sideOf(part.author?.type) === 'customer') {
         await this.#copyFiles(conversation.id, card, part.id, line.attachments ?? [], shown);
       }
     }
+    return posted;
   }
 
   /** The conversation, or undefined when Intercom says it is gone (deleted). */

@@ -1,9 +1,11 @@
 import { MessageGone, PermanentFailure, RetryLater } from '../bridge/failures.ts';
 import type { CardData, Escalation, ThreadLine } from '../bridge/model.ts';
+import type { Notice } from '../bridge/notifications.ts';
 import type { EphemeralTarget, SlackPort, SlackUser, SlackWorkspace, ThreadFile } from '../bridge/ports.ts';
 import type { Logger } from '../logger.ts';
 import { buildCard } from './blocks/card.ts';
 import { buildEscalation } from './blocks/clock.ts';
+import { notificationMessage } from './blocks/notifications.ts';
 import { buildThreadLine } from './blocks/thread.ts';
 import { SlackHttpError, SlackPlatformError, SlackRateLimitedError } from './errors.ts';
 import type { SlackAnswer, SlackWebApi } from './web-api.ts';
@@ -271,6 +273,19 @@ export class WebApiSlackPort implements SlackPort {
 
   async dm(userId: string, text: string): Promise<void> {
     await this.#call(() => this.#write('chat.postMessage', { channel: userId, text, unfurl_links: false }));
+  }
+
+  /** A personal notification (bridge/notifications.ts): a DM from the app, with the conversation's links and Reply. */
+  async notify(userId: string, notice: Notice): Promise<void> {
+    const message = notificationMessage(notice);
+    await this.#call(() =>
+      this.#write('chat.postMessage', { channel: userId, ...message, unfurl_links: false, unfurl_media: false }),
+    );
+  }
+
+  /** Publishes a person's Home tab (views.publish; no scope needed). The view is rendered by blocks/home.ts. */
+  async publishHome(userId: string, view: { type: 'home'; blocks: unknown[] }): Promise<void> {
+    await this.#call(() => this.#write('views.publish', { user_id: userId, view }));
   }
 
   /** A message of the app's own in a channel (a digest): joins a public channel first when it must. */

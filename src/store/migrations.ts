@@ -68,6 +68,20 @@ export const migrations: ReadonlyArray<{ version: number; statements: readonly s
     version: 6,
     statements: ['ALTER TABLE cards ADD COLUMN route TEXT'],
   },
+  {
+    // each Slack user's personal notifications (the Home tab's checkboxes), 0 or 1 each; no row: never set, so the
+    // product's defaults apply
+    version: 7,
+    statements: [
+      `CREATE TABLE notification_prefs (
+        slack_user_id TEXT PRIMARY KEY,
+        assigned INTEGER NOT NULL,
+        replies INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /**

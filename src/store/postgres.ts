@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
-import { cardFromRow, deliveryFromRow } from './rows.ts';
-import type { Card, Delivery, NewDelivery, Store } from './store.ts';
+import { cardFromRow, deliveryFromRow, notificationSettingsFromRow, notificationSettingsRow } from './rows.ts';
+import type { Card, Delivery, NewDelivery, NotificationSettings, Store } from './store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -299,6 +299,24 @@ export class PostgresStore implements Store {
   async shownParts(conversationId: string): Promise<Set<string>> {
     const { rows } = await this.#query('SELECT part_id FROM shown_parts WHERE conversation_id = $1', [conversationId]);
     return new Set(rows.map((row) => String(row.part_id)));
+  }
+
+  async getNotificationPrefs(slackUserId: string): Promise<NotificationSettings | undefined> {
+    const { rows } = await this.#query(
+      'SELECT assigned, replies, due FROM notification_prefs WHERE slack_user_id = $1',
+      [slackUserId],
+    );
+    const row = rows[0];
+    return row && notificationSettingsFromRow(row);
+  }
+
+  async setNotificationPrefs(slackUserId: string, prefs: NotificationSettings): Promise<void> {
+    await this.#query(
+      `INSERT INTO notification_prefs (slack_user_id, assigned, replies, due, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (slack_user_id) DO UPDATE SET assigned = excluded.assigned, replies = excluded.replies,
+           due = excluded.due, updated_at = excluded.updated_at`,
+      [slackUserId, ...notificationSettingsRow(prefs), Date.now()],
+    );
   }
 
   async getValue(key: string): Promise<string | undefined> {

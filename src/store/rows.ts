@@ -1,4 +1,4 @@
-import type { Card, Delivery } from './store.ts';
+import type { Card, Delivery, NotificationSettings } from './store.ts';
 
 /**
  * An inbox row as either engine returns it, read as a Delivery. `leases` is how many times it has been handed out,
@@ -27,4 +27,14 @@ export function cardFromRow(
   if (row.shown != null) card.shown = String(row.shown);
   if (row.route != null) card.route = String(row.route);
   return card;
+}
+
+/** A notification_prefs row as either engine returns it (its flags are 0 or 1; PostgreSQL may give strings). */
+export function notificationSettingsFromRow(row: Record<string, unknown>): NotificationSettings {
+  return { assigned: Number(row.assigned) === 1, replies: Number(row.replies) === 1, due: Number(row.due) === 1 };
+}
+
+/** The flags as stored: 0 or 1, portable across both engines. */
+export function notificationSettingsRow(prefs: NotificationSettings): [number, number, number] {
+  return [prefs.assigned ? 1 : 0, prefs.replies ? 1 : 0, prefs.due ? 1 : 0];
 }

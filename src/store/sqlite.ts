@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { CLAIMABLE, hashedInteractionKey, migrations } from './migrations.ts';
-import { cardFromRow, deliveryFromRow } from './rows.ts';
-import type { Card, Delivery, NewDelivery, Store } from './store.ts';
+import { cardFromRow, deliveryFromRow, notificationSettingsFromRow, notificationSettingsRow } from './rows.ts';
+import type { Card, Delivery, NewDelivery, NotificationSettings, Store } from './store.ts';
 
 type Row = Record<string, SQLInputValue>;
 
@@ -261,6 +261,21 @@ export class SqliteStore implements Store {
   async shownParts(conversationId: string): Promise<Set<string>> {
     const rows = this.#sql('SELECT part_id FROM shown_parts WHERE conversation_id = ?').all(conversationId) as Row[];
     return new Set(rows.map((row) => String(row.part_id)));
+  }
+
+  async getNotificationPrefs(slackUserId: string): Promise<NotificationSettings | undefined> {
+    const row = this.#sql('SELECT assigned, replies, due FROM notification_prefs WHERE slack_user_id = ?').get(
+      slackUserId,
+    ) as Row | undefined;
+    return row && notificationSettingsFromRow(row);
+  }
+
+  async setNotificationPrefs(slackUserId: string, prefs: NotificationSettings): Promise<void> {
+    this.#sql(
+      `INSERT INTO notification_prefs (slack_user_id, assigned, replies, due, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (slack_user_id) DO UPDATE SET assigned = excluded.assigned, replies = excluded.replies,
+           due = excluded.due, updated_at = excluded.updated_at`,
+    ).run(slackUserId, ...notificationSettingsRow(prefs), Date.now());
   }
 
   async getValue(key: string): Promise<string | undefined> {

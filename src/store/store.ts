@@ -59,6 +59,15 @@ export interface Store {
   /** The parts a conversation's thread has already shown (one read, however long the conversation). */
   shownParts(conversationId: string): Promise<Set<string>>;
 
+  /**
+   * A Slack user's personal notification settings, as last set; undefined when they never set any (the defaults
+   * are the product's, bridge/notifications.ts, not the store's).
+   */
+  getNotificationPrefs(slackUserId: string): Promise<NotificationSettings | undefined>;
+
+  /** Replaces a Slack user's personal notification settings (all three at once, so a row is never half-set). */
+  setNotificationPrefs(slackUserId: string, prefs: NotificationSettings): Promise<void>;
+
   /** Small named values that must survive a restart (e.g. the catch-up cursor). */
   getValue(key: string): Promise<string | undefined>;
   setValue(key: string, value: string): Promise<void>;
@@ -105,4 +114,14 @@ export interface Card {
   shown?: string | undefined;
   /** The routing rule that carried the conversation here (its name, or `routes[i]`): picks its targets. */
   route?: string | undefined;
+}
+
+/** Which personal DMs a Slack user wants (docs/home.md): each on or off, for themselves. */
+export interface NotificationSettings {
+  /** A conversation is assigned to them, by anyone but them. */
+  assigned: boolean;
+  /** A customer replies on a conversation assigned to them. */
+  replies: boolean;
+  /** A conversation assigned to them is about to miss its response target. */
+  due: boolean;
 }

@@ -17,10 +17,10 @@ describe('SqliteStore', () => {
     const file = tempFile();
     const store = new SqliteStore(file);
     expect(existsSync(file)).toBe(true);
-    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(store.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await store.close();
     const again = new SqliteStore(file);
-    expect(again.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(again.appliedMigrations()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await again.close();
     const db = new DatabaseSync(file);
     expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });

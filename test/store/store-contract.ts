@@ -244,5 +244,25 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       await store.setValue('catchup.since', '1700000100');
       expect(await store.getValue('catchup.since')).toBe('1700000100');
     });
+
+    it("keeps each person's notification settings, none until set, replaced whole on the next set", async () => {
+      expect(await store.getNotificationPrefs('U1')).toBeUndefined();
+      await store.setNotificationPrefs('U1', { assigned: true, replies: false, due: true });
+      await store.setNotificationPrefs('U2', { assigned: false, replies: true, due: false });
+      expect(await store.getNotificationPrefs('U1')).toEqual({ assigned: true, replies: false, due: true });
+      await store.setNotificationPrefs('U1', { assigned: false, replies: true, due: false });
+      expect(await store.getNotificationPrefs('U1')).toEqual({ assigned: false, replies: true, due: false });
+      expect(await store.getNotificationPrefs('U2')).toEqual({ assigned: false, replies: true, due: false });
+      await store.setNotificationPrefs('U2', { assigned: true, replies: true, due: true });
+      expect(await store.getNotificationPrefs('U2')).toEqual({ assigned: true, replies: true, due: true });
+      expect(await store.getNotificationPrefs('u1')).toBeUndefined(); // ids are compared exactly
+    });
+
+    it('keeps the last of simultaneous settings of one person whole, never a mix of two', async () => {
+      const all = { assigned: true, replies: true, due: true };
+      const none = { assigned: false, replies: false, due: false };
+      await Promise.all([store.setNotificationPrefs('U3', all), store.setNotificationPrefs('U3', none)]);
+      expect([all, none]).toContainEqual(await store.getNotificationPrefs('U3'));
+    });
   });
 }

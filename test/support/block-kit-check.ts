@@ -170,6 +170,14 @@ function element(check: Check, el: unknown, path: string, inModal: boolean) {
       if (initial && !(el.options as Obj[]).some((o) => o.value === initial.value)) {
         fail(check, `${path}.initial_option`, 'not one of the options');
       }
+      const initials = el.initial_options;
+      if (initials !== undefined) {
+        // Slack refuses an empty list, and one naming an option that is not there
+        if (!Array.isArray(initials) || initials.length === 0) fail(check, `${path}.initial_options`, 'empty');
+        else if (!initials.every((i: Obj) => (el.options as Obj[]).some((o) => o.value === i.value))) {
+          fail(check, `${path}.initial_options`, 'not among the options');
+        }
+      }
       return;
     }
     case 'datetimepicker':
@@ -199,6 +207,8 @@ function block(check: Check, b: unknown, path: string, inModal: boolean) {
   switch (b.type) {
     case 'header':
       return plainText(check, b.text, `${path}.text`, 150);
+    case 'divider':
+      return;
     case 'section':
       textObject(check, b.text, `${path}.text`, 3000);
       if (b.accessory !== undefined) element(check, b.accessory, `${path}.accessory`, inModal);
@@ -284,6 +294,25 @@ export function viewProblems(modal: object) {
   const blocks = view.blocks;
   if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > 100) {
     fail(check, 'blocks', 'not 1..100 blocks');
+  } else {
+    blocks.forEach((b, i) => {
+      block(check, b, `blocks[${i}]`, true);
+    });
+  }
+  return check.problems;
+}
+
+/** Problems with a Home tab view as views.publish takes it: 100 blocks at most; inputs and selects allowed. */
+export function homeViewProblems(home: object) {
+  const view = home as Obj;
+  const check = newCheck();
+  serialisable(check, view);
+  if (view.type !== 'home') fail(check, 'type', 'not a home view');
+  if (view.private_metadata !== undefined) str(check, view.private_metadata, 'private_metadata', 3000, { min: 0 });
+  if (view.callback_id !== undefined) str(check, view.callback_id, 'callback_id', 255);
+  const blocks = view.blocks;
+  if (!Array.isArray(blocks) || blocks.length === 0 || blocks.length > 100) {
+    fail(check, 'blocks', `not 1..100 blocks (${Array.isArray(blocks) ? blocks.length : 'none'})`);
   } else {
     blocks.forEach((b, i) => {
       block(check, b, `blocks[${i}]`, true);

@@ -103,6 +103,8 @@ export class FakeSlack {
   readonly responses: ResponsePost[] = [];
   /** Modals by view id, as last opened or updated. */
   readonly views = new Map<string, Record<string, unknown>>();
+  /** Each person's Home tab, as last published (views.publish), by user id. */
+  readonly homeViews = new Map<string, Record<string, unknown>>();
   readonly ephemerals: Array<{ channel: string; user: string; text: string; threadTs?: string | undefined }> = [];
   readonly reactions: Array<{ channel: string; ts: string; name: string }> = [];
   /** Files by id, from files.getUploadURLExternal on; `sharedFiles` lists those completed into a channel. */
@@ -456,6 +458,26 @@ export class FakeSlack {
     };
   }
 
+  /**
+   * views.publish as Slack documents it: `user_id` and a `view` of type home, at most 100 blocks (else
+   * invalid_arguments); a `hash` that is not the published view's is refused with hash_conflict.
+   */
+  #publishHome(args: Record<string, unknown>): Record<string, unknown> {
+    const user = String(args.user_id ?? '');
+    const view = typeof args.view === 'string' ? jsonObject(args.view) : jsonObject(args.view);
+    if (!user || !view) return { ok: false, error: 'invalid_arguments' };
+    if (!this.users.has(user)) return { ok: false, error: 'user_not_found' };
+    if (view.type !== 'home' || !Array.isArray(view.blocks) || view.blocks.length > 100) {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    const current = this.homeViews.get(user);
+    if (args.hash !== undefined && args.hash !== current?.hash) return { ok: false, error: 'hash_conflict' };
+    const id = current?.id ?? `V${this.#nextTs().replace('.', '')}`;
+    const published = { id, team_id: TEAM_ID, ...view, hash: this.#nextTs(), app_installed_team_id: TEAM_ID };
+    this.homeViews.set(user, published);
+    return { ok: true, view: published };
+  }
+
   #takeFault(method: string): SlackFault | undefined {
     const index = this.#faults.findIndex((f) => f.method === method);
     const fault = this.#faults[index];
@@ -640,6 +662,8 @@ export class FakeSlack {
         this.views.set(id, view);
         return { ok: true, view };
       }
+      case 'views.publish':
+        return this.#publishHome(args);
       case 'files.getUploadURLExternal':
         return this.#uploadUrl(args);
       case 'files.completeUploadExternal':

@@ -5,6 +5,7 @@ import { checkSnoozeTime, snoozeChoices } from '../../bridge/snooze.ts';
 import type { TriageRequest } from '../../bridge/triage.ts';
 import { textToHtml } from '../../intercom/html.ts';
 import { type CardAction, parseCardActionId } from '../blocks/card.ts';
+import { homeButtonState } from '../blocks/home.ts';
 import {
   assigneeOptions,
   assignModal,
@@ -17,10 +18,11 @@ import {
   tagModal,
   tagOptions,
 } from '../blocks/modals.ts';
+import { escapeMrkdwn } from '../mrkdwn.ts';
 import { openModal, optionsList } from './access.ts';
 import type { ActionArgs, ViewArgs } from './args.ts';
 import type { ListenerDeps } from './index.ts';
-import { tellFailure } from './tell.ts';
+import { type Outcome, tellFailure } from './tell.ts';
 import {
   inputValue,
   modalContext,
@@ -53,34 +55,75 @@ export async function ackOnly({ ack }: { ack: () => Promise<void> }): Promise<vo
   await ack();
 }
 
-/** Close and Reopen act at once; the others open their modal, refused in it for someone who may not act. */
+/**
+ * Close and Reopen act at once; the others open their modal, refused in it for someone who may not act. A click
+ * comes from the conversation's card, or from the Home tab (no card there: see `clickedOn`).
+ */
 export const cardButton =
   (deps: ListenerDeps) =>
   async ({ ack, body, action, client }: ActionArgs): Promise<void> => {
     await ack();
     const parsed = 'action_id' in action ? parseCardActionId(action.action_id) : undefined;
-    const channel = body.channel?.id;
-    const cardTs = body.message?.ts;
-    if (!parsed || !channel || !cardTs) return;
+    const where = parsed && (await clickedOn(deps, body, action, parsed));
+    if (!parsed || !where) return;
     const user = body.user.id;
-    // the button names a conversation; the message it sits on must be that conversation's card
-    if (!(await deps.cards.isCardOf(channel, cardTs, parsed.conversationId))) {
-      deps.logger.warn(
-        { channel, cardTs, named: parsed.conversationId },
-        'card button naming another conversation: ignored',
-      );
-      return;
-    }
     const { conversationId, kind } = parsed;
+    const { channel, cardTs } = where;
     if (kind === 'close' || kind === 'reopen') {
       deps.afterAck.run(kind, async () => {
-        await tellFailure(deps, { channel, user }, await deps.triage.perform(conversationId, user, { kind }));
+        await tellClicker(deps, { channel, user }, await deps.triage.perform(conversationId, user, { kind }));
       });
       return;
     }
     const view = modalFor(kind, { conversationId, channel, cardTs }, cardTitle(body.message));
     await openModal(deps, client, { triggerId: body.trigger_id, user }, view);
   };
+
+/**
+ * Where a card button was clicked: off the card (the Home tab), when its value is the conversation as the bridge
+ * sealed it for that button — then the channel and card are empty, and failures are told in a direct message —;
+ * else on a message, which must be the named conversation's card. Anything else is ignored.
+ */
+async function clickedOn(
+  deps: ListenerDeps,
+  body: BlockAction,
+  action: ActionArgs['action'],
+  parsed: { kind: CardAction; conversationId: string },
+): Promise<{ channel: string; cardTs: string } | undefined> {
+  const state = deps.modalState.open('value' in action ? action.value : undefined);
+  if (state !== undefined && offCardStates(parsed.kind, parsed.conversationId).includes(state)) {
+    return { channel: '', cardTs: '' };
+  }
+  const channel = body.channel?.id;
+  const cardTs = body.message?.ts;
+  if (!channel || !cardTs) return undefined;
+  // the button names a conversation; the message it sits on must be that conversation's card
+  if (await deps.cards.isCardOf(channel, cardTs, parsed.conversationId)) return { channel, cardTs };
+  deps.logger.warn(
+    { channel, cardTs, named: parsed.conversationId },
+    'card button naming another conversation: ignored',
+  );
+  return undefined;
+}
+
+/** The sealed values a card button may carry away from its card: the Home tab's Reply and Close. */
+function offCardStates(kind: CardAction, conversationId: string): string[] {
+  return kind === 'reply' || kind === 'close' ? [homeButtonState(kind, conversationId)] : [];
+}
+
+/** A failure, told where the person acted: in the card's channel (ephemeral), or in a DM when no card was there. */
+async function tellClicker(
+  deps: ListenerDeps,
+  where: { channel: string; user: string },
+  outcome: Outcome,
+  typed?: string,
+): Promise<void> {
+  if (where.channel || outcome.ok) return tellFailure(deps, where, outcome, typed);
+  const kept = typed ? `\n\nWhat you wrote, so it is not lost:\n>>> ${escapeMrkdwn(typed)}` : '';
+  await deps.slack.dm(where.user, `:warning: ${escapeMrkdwn(outcome.message)}${kept}`).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'could not tell the user what went wrong');
+  });
+}
 
 export const assigneeList = (deps: ListenerDeps) =>
   optionsList(
@@ -214,7 +257,7 @@ async function perform(deps: ListenerDeps, metadata: string, user: string, reque
     return;
   }
   const result = await deps.triage.perform(context.conversationId, user, request);
-  await tellFailure(deps, { channel: context.channel, user }, result, typed);
+  await tellClicker(deps, { channel: context.channel, user }, result, typed);
 }
 
 function modalFor(kind: Exclude<CardAction, 'close' | 'reopen'>, context: ModalContext, title: string | undefined) {

@@ -3,6 +3,7 @@ import type { Cards } from '../../bridge/cards.ts';
 import type { ContactActions } from '../../bridge/contact-actions.ts';
 import type { Digests } from '../../bridge/digests.ts';
 import type { Directory } from '../../bridge/directory.ts';
+import type { Home } from '../../bridge/home.ts';
 import type { Identity } from '../../bridge/identity.ts';
 import type { Lookup } from '../../bridge/lookup.ts';
 import type { CardData } from '../../bridge/model.ts';
@@ -17,6 +18,7 @@ import type { ResponseUrls } from '../response-urls.ts';
 import * as cards from './cards.ts';
 import * as commands from './commands.ts';
 import * as contacts from './contacts.ts';
+import * as home from './home.ts';
 import type { AfterAck } from './scheduling.ts';
 import * as shortcuts from './shortcuts.ts';
 import * as thread from './thread.ts';
@@ -45,6 +47,8 @@ export interface ListenerDeps {
   /** `/intercom queue` and `/intercom digest`; a bridge built without them says they are not available. */
   queue?: Queue | undefined;
   digests?: Pick<Digests, 'postNow'> | undefined;
+  /** The Home tab (docs/home.md); a bridge built without it leaves the tab as Slack draws it. */
+  home?: Pick<Home, 'opened' | 'showMore' | 'setNotifications' | 'refresh'> | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -61,4 +65,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   contacts.register(app, deps);
   tickets.register(app, deps);
   shortcuts.register(app, deps);
+  home.register(app, deps);
 }
