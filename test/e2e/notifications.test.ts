@@ -14,9 +14,8 @@ import { Harness } from '../support/harness.ts';
 import { blockAction } from '../support/slack-requests.ts';
 
 // Personal notifications against the running bridge: its store (the prefs, the once-only keys), its Intercom and
-// the fake Slack over real HTTP. Until the sync and the clocks call the Notifier (app.ts wiring), the test plays
-// their part: after the bridge has posted a conversation's card and lines, two Notifiers — two replicas sharing the
-// store — are handed every part, as each replica's sync would be after posting its line.
+// the fake Slack over real HTTP. The bridge's own sync notifies as it posts each line; some tests also play a
+// second replica: Notifiers sharing the store are handed every part again, as another replica's sync would be.
 
 const ALICE = 'U0ALICE01'; // Intercom admin 991
 const BOB = 'U0BOB0001'; // Intercom admin 992
@@ -88,6 +87,36 @@ const replyButton = (blocks: unknown[], id: string) =>
 const dmsTo = (h: Harness, user: string) => h.slack.messages.filter((m) => m.channel === user);
 
 describe('personal notifications through the running bridge', () => {
+  it('a webhook alone: an assignment to Alice by Bob DMs Alice once; a customer reply DMs her once she turns it on', async () => {
+    const h = await start();
+    const conversation = h.intercom.addConversation({ subject: 'Invoice missing', adminAssigneeId: 991 });
+    const id = String(conversation.id);
+    h.intercom.addPart(id, {
+      part_type: 'assignment',
+      author: { type: 'admin', id: '992', name: 'Bob Admin' },
+      assigned_to: { type: 'admin', id: '991' },
+    });
+    const assigned = h.notification('conversation.admin.assigned', { type: 'conversation', id });
+    await h.webhook(assigned);
+    await h.webhook({ ...assigned, id: `${assigned.id}-again` }); // a second delivery of the same news
+    await h.drained();
+    await h.eventually(() => expect(dmsTo(h, ALICE)).toHaveLength(1));
+    expect(dmsTo(h, ALICE)[0]?.text).toContain('Invoice missing');
+    expect(dmsTo(h, BOB)).toEqual([]);
+
+    // customer replies are off until Alice turns them on
+    h.intercom.addPart(id, { part_type: 'comment', body: '<p>Any news?</p>', author: { type: 'user', name: 'Dana' } });
+    await h.webhook(h.notification('conversation.user.replied', { type: 'conversation', id }));
+    await h.drained();
+    expect(dmsTo(h, ALICE)).toHaveLength(1);
+    await h.bridge?.store.setNotificationPrefs(ALICE, { assigned: true, replies: true, due: true });
+    h.intercom.addPart(id, { part_type: 'comment', body: '<p>Hello?</p>', author: { type: 'user', name: 'Dana' } });
+    await h.webhook(h.notification('conversation.user.replied', { type: 'conversation', id }));
+    await h.drained();
+    await h.eventually(() => expect(dmsTo(h, ALICE)).toHaveLength(2));
+    expect(dmsTo(h, ALICE)[1]?.text).toMatch(/Hello\?|Dana/);
+  });
+
   it('DMs an assignment once across replicas, with card, Intercom and a sealed Reply; honours each setting', async () => {
     const h = await start();
     const prefs = notificationPrefs(h.bridge?.store ?? (undefined as never));
