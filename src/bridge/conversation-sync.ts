@@ -98,6 +98,7 @@ export class ConversationSync {
     const parts = allParts.filter((p) => lineKind(p) !== undefined);
     const shown = await this.#d.store.shownParts(conversationId);
     let card = await this.#d.store.getCard(conversationId);
+    const fresh = !card;
     if (!card) {
       if (!options.channel && this.#heldForFin(conversationId, fin)) return;
       card = await this.#firstCard(conversation, contact, (route) => show(route).data, parts, shown, options.channel);
@@ -108,7 +109,7 @@ export class ConversationSync {
     const changed = card.fingerprint !== fingerprint;
     if (changed) card = await this.#updateCard(conversationId, card, data, fingerprint);
     const posted = await this.#partLines(conversation, parts, data, card, shown);
-    if (changed || posted > 0) this.#d.onChanged?.(conversation);
+    if (fresh || changed || posted > 0) this.#d.onChanged?.(conversation);
     await this.#tagLines(conversation, shown, card);
     if (cause) await this.#eventLine(cause, conversation, contact, card, shown);
     if (read) await this.#settleClock({ conversation, parts: allParts, card, data }, read.clock, shown, options.timer);

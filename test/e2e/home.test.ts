@@ -230,9 +230,11 @@ describe.runIf(available)('the Home tab', () => {
     expect(h.intercom.requests.length).toBe(calls);
 
     const moved = add('Now mine', 60, { teamAssigneeId: 77 });
-    // assigned to Alice in Intercom after her tab was drawn; the sync then tells the Home tab
+    // assigned to Alice in Intercom after her tab was drawn: Intercom's webhook, the sync, then her Home tab
     Object.assign(h.intercom.conversations.get(moved) ?? {}, { admin_assignee_id: 991 });
-    await h.bridge?.home.conversationChanged(moved, '991');
+    expect(
+      (await h.webhook(h.notification('conversation.admin.assigned', { type: 'conversation', id: moved }))).status,
+    ).toBe(200);
     const after = await h.eventually(async () => {
       const view = await published(ALICE, 3);
       expect(rowsOf(view, 'assigned')).toContain(moved);
