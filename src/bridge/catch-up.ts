@@ -73,8 +73,11 @@ export class CatchUp {
       // one sync per conversation and version: a repeat of the same update is a duplicate
       if (await enqueue(catchUpJob(conversation.id, updatedAt, this.#o.now()))) queued += 1;
     }
-    // a little overlap: updates in the same second as the newest one are not missed (repeats are duplicates)
-    await store.setValue(CURSOR_KEY, String(Math.max(since, newest - 2)));
+    // a little overlap: updates in the same second as the newest one are not missed (repeats are duplicates); once a
+    // pass finds nothing new in it, it has served, and the cursor moves past it — else a bulk update sharing the
+    // newest second would be read again, page after page, at every pass (bench:clocks: 1.5 s of CPU for 10,000)
+    const cursor = queued === 0 ? newest : newest - 2;
+    await store.setValue(CURSOR_KEY, String(Math.max(since, cursor)));
     if (queued > 0) logger.info({ queued, since }, 'catch-up queued conversations updated since the last look');
     return queued;
   }

@@ -62,6 +62,24 @@ describe('CatchUp', () => {
     expect(second?.body).toMatchObject({ query: { value: seconds - 62 } });
   });
 
+  it('reads the overlap once: a pass that finds nothing new in it moves the cursor past it', async () => {
+    const seconds = NOW / 1000;
+    // a bulk update: many conversations share the newest second
+    for (let i = 0; i < 5; i++) fake.addConversation({ id: `bulk${i}`, createdAt: seconds - 60 });
+    const c = catchUp();
+    expect(await c.run()).toBe(5);
+    expect(await c.run()).toBe(0); // the overlap (2 s before the newest) read again: all duplicates
+    expect(await c.run()).toBe(0);
+    const searches = fake
+      .calls('POST', '/conversations/search')
+      .map((r) => (r.body as { query: { value: number } }).query.value);
+    expect(searches).toEqual([seconds - 600, seconds - 62, seconds - 60]);
+    const third = fake.calls('POST', '/conversations/search').length;
+    fake.addConversation({ id: 'later', createdAt: seconds - 60 + 1 });
+    expect(await c.run()).toBe(1); // still found: it is newer than the cursor
+    expect(fake.calls('POST', '/conversations/search')).toHaveLength(third + 1);
+  });
+
   it('logs a failed pass and tries again next time', async () => {
     const sink = logSink();
     fake.fail({ method: 'POST', path: '/conversations/search', status: 500 });
