@@ -114,6 +114,12 @@ export class SlackHttpReceiver implements Receiver {
       this.#now(),
     );
     if (problem !== undefined) return this.#refuse(req, res, 401, problem);
+    // Bolt reads fields of what it parsed without looking: a signed `null` (or `payload=null`) would throw in a
+    // promise nobody awaits, and the request would hang. Every Slack payload is a JSON object.
+    if (!objectPayload(req, body)) {
+      this.#logger.warn('Slack request refused: its payload is not a JSON object');
+      return refuse(req, res, 400);
+    }
     (req as BufferedIncomingMessage).rawBody = body;
     this.#bolt.requestListener(req, res);
   }
@@ -127,6 +133,16 @@ export class SlackHttpReceiver implements Receiver {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? undefined : value;
+}
+
+/** Whether what Bolt will parse is an object: the JSON body, or a form's `payload` (other forms are objects). */
+function objectPayload(req: IncomingMessage, body: Buffer): boolean {
+  if (req.headers['content-type'] === 'application/x-www-form-urlencoded') {
+    if (!body.includes('payload=')) return true;
+    const payload = new URLSearchParams(body.toString('utf8')).get('payload');
+    return payload === null || payload.trimStart().startsWith('{');
+  }
+  return body.toString('utf8', 0, Math.min(body.length, 64)).trimStart().startsWith('{');
 }
 
 function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
