@@ -18,9 +18,8 @@ export const SlackFileRef = z.object({
 export type SlackFileRef = z.infer<typeof SlackFileRef>;
 
 /**
- * How long one job spends fetching its files: no file is started after this. With each fetch's own timeout
- * (slack/slack-files.ts) and Intercom's, a job stays well inside the inbox lease (2 minutes), so no other worker
- * takes it over and sends the message a second time.
+ * How long one job spends fetching its files: no file is started after this, so a reply or note is not held up for
+ * long by slow downloads (each fetch also has its own timeout: slack/slack-files.ts).
  */
 export const FETCH_ALL_MS = 60_000;
 

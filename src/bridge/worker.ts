@@ -17,7 +17,11 @@ export interface WorkerOptions {
   logger: Logger;
   /** Deliveries processed at once (different conversations; one conversation is always one at a time). */
   concurrency?: number;
-  /** How long a claimed delivery stays ours; longer than any single processing should take. */
+  /**
+   * How long a claimed delivery stays ours unless renewed. The worker renews the leases of what it is working on
+   * every third of this, so a live worker keeps its work however slow Slack or Intercom are, and a dead one's work
+   * is taken over by another replica this long after its last renewal.
+   */
   leaseMs?: number;
   /** How often to look for due retries when nothing wakes the worker. */
   pollMs?: number;
@@ -46,6 +50,9 @@ export class InboxWorker {
   readonly #o: Required<Omit<WorkerOptions, 'onOutcome'>> & Pick<WorkerOptions, 'onOutcome'>;
   readonly #owner = `worker-${randomUUID()}`;
   readonly #inFlight = new Set<Promise<void>>();
+  /** The deliveries being worked on, whose leases the heartbeat renews. */
+  readonly #leased = new Set<string>();
+  #heartbeat: NodeJS.Timeout | undefined;
   #running = false;
   #windowStart = 0;
   #arrivals = 0;
@@ -57,7 +64,7 @@ export class InboxWorker {
   constructor(options: WorkerOptions) {
     this.#o = {
       concurrency: 8,
-      leaseMs: 120_000,
+      leaseMs: 10_000,
       pollMs: 1_000,
       maxAttempts: 15,
       now: Date.now,
@@ -72,6 +79,23 @@ export class InboxWorker {
     if (this.#running) return;
     this.#running = true;
     this.#loop = this.#run();
+    this.#heartbeat = setInterval(() => void this.#renew(), Math.max(50, Math.floor(this.#o.leaseMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  /** Keeps the leases of the work in progress: another replica takes over only what a dead worker left. */
+  async #renew(): Promise<void> {
+    if (this.#leased.size === 0) return;
+    const ids = [...this.#leased];
+    try {
+      const renewed = await this.#o.store.renewLeases(this.#owner, ids, this.#o.now() + this.#o.leaseMs);
+      if (renewed < ids.length) {
+        // finished meanwhile, or (after a stall longer than the lease) taken over: the store has the last word
+        this.#o.logger.debug({ leased: ids.length, renewed }, 'some leases were not renewed');
+      }
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'could not renew the leases of the work in progress');
+    }
   }
 
   /**
@@ -123,6 +147,7 @@ export class InboxWorker {
     this.#wake();
     await this.#loop;
     await Promise.allSettled([...this.#inFlight]);
+    clearInterval(this.#heartbeat);
   }
 
   async #run(): Promise<void> {
@@ -143,11 +168,13 @@ export class InboxWorker {
         }
       }
       for (const delivery of claimed) {
+        this.#leased.add(delivery.id);
         const task = this.#process(delivery)
           .catch((error: unknown) =>
             this.#o.logger.error({ err: error, delivery: delivery.id }, 'could not record an outcome'),
           )
           .finally(() => {
+            this.#leased.delete(delivery.id);
             this.#inFlight.delete(task);
             this.#wake();
           });

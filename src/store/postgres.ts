@@ -195,6 +195,15 @@ export class PostgresStore implements Store {
       .map((row) => deliveryFromRow(row, Number(row.attempts))); // the claim already counted this lease
   }
 
+  async renewLeases(owner: string, ids: readonly string[], leaseUntil: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.#query(
+      "UPDATE inbox SET lease_until = $1 WHERE id = ANY($2::text[]) AND lease_owner = $3 AND state = 'pending'",
+      [leaseUntil, [...ids], owner],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async complete(id: string): Promise<void> {
     // the payload is no longer needed; the id stays, so a late duplicate is still recognised
     await this.#query(

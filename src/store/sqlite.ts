@@ -178,6 +178,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  async renewLeases(owner: string, ids: readonly string[], leaseUntil: number): Promise<number> {
+    const renew = this.#sql("UPDATE inbox SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'");
+    let renewed = 0;
+    for (const id of ids) renewed += Number(renew.run(leaseUntil, id, owner).changes);
+    return renewed;
+  }
+
   async complete(id: string): Promise<void> {
     // the payload is no longer needed; the id stays, so a late duplicate is still recognised
     this.#sql(`UPDATE inbox SET state = 'done', payload = '', lease_owner = NULL, lease_until = NULL WHERE id = ?`).run(

@@ -15,6 +15,12 @@ export interface Store {
    */
   claim(options: { owner: string; now: number; leaseMs: number; limit: number }): Promise<Delivery[]>;
 
+  /**
+   * Extends the leases `owner` holds on these deliveries to `leaseUntil` (ms), while it works on them; a lease it no
+   * longer holds (expired and taken by another, or finished) is left alone. Returns how many were extended.
+   */
+  renewLeases(owner: string, ids: readonly string[], leaseUntil: number): Promise<number>;
+
   /** Marks a leased delivery done. */
   complete(id: string): Promise<void>;
 

@@ -161,6 +161,37 @@ describe('InboxWorker', () => {
     expect(seen).toEqual(['job-1', 'job-2']);
   });
 
+  it('keeps the lease of slow work alive, so no other replica takes it; takes over what a dead one left', async () => {
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: string[] = [];
+    setup(
+      async (d) => {
+        handled.push(d.id);
+        if (handled.length === 1) await slow;
+      },
+      { leaseMs: 200 },
+    );
+    const first = await enqueue('a');
+    worker?.start();
+    await until(() => handled.length === 1);
+    // five leases long later, another replica looks: the slow delivery is still leased, by its live worker
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await store.claim({ owner: 'other-replica', now: Date.now(), leaseMs: 200, limit: 10 })).toEqual([]);
+    release();
+    await until(async () => (await store.inboxStats(Date.now())).pending === 0);
+    expect(handled).toEqual([first]);
+
+    // a replica that claimed a delivery and died (no heartbeat): its lease runs out and this worker takes over
+    const orphan = await enqueue('b');
+    const [claimed] = await store.claim({ owner: 'dead-replica', now: Date.now(), leaseMs: 200, limit: 10 });
+    expect(claimed?.id).toBe(orphan);
+    await until(() => handled.includes(orphan), 2_000);
+    expect(handled).toEqual([first, orphan]);
+  });
+
   it('stop() lets deliveries in flight finish and claims nothing new', async () => {
     let finished = 0;
     setup(

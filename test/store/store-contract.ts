@@ -139,6 +139,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    it('renews only the leases its owner holds on deliveries still pending', async () => {
+      const a = delivery({ conversationId: 'ra' });
+      const b = delivery({ conversationId: 'rb' });
+      await store.enqueue(a);
+      await store.enqueue(b);
+      const [first] = await store.claim({ owner: 'w1', now: T0, leaseMs: 1_000, limit: 1 });
+      const [second] = await store.claim({ owner: 'w2', now: T0, leaseMs: 1_000, limit: 1 });
+      const [mine, theirs] = [first?.id ?? '', second?.id ?? ''];
+      expect([mine, theirs].sort()).toEqual([a.id, b.id].sort());
+      expect(await store.renewLeases('w1', [mine, theirs, 'nope'], T0 + 60_000)).toBe(1);
+      // long after the first lease would have run out, w1's is still held; w2's (not renewed) is free again
+      const later = await store.claim({ owner: 'w3', now: T0 + 30_000, leaseMs: 1_000, limit: 10 });
+      expect(later.map((d) => d.id)).toEqual([theirs]);
+      await store.complete(mine);
+      expect(await store.renewLeases('w1', [mine], T0 + 90_000)).toBe(0);
+      expect(await store.renewLeases('w1', [], T0 + 90_000)).toBe(0);
+    });
+
     it('keeps the route that carried a card, for getCard and cardAt', async () => {
       await store.saveCard({ conversationId: 'c6', channel: 'C1', ts: '1700000000.000400', route: 'vip' });
       expect((await store.getCard('c6'))?.route).toBe('vip');
