@@ -46,8 +46,13 @@ export function handleSlackErrors(app: App, options: { slack: SlackPort; logger:
     // a command's answer and a modal's field error carry the apology; a click's comes as an ephemeral message;
     // a shortcut, a click inside a modal or a modal with no input has nowhere to show one
     let told = answered && apologyIn(body);
-    if (answered && request.kind === 'block_actions' && request.channel && request.user) {
-      told = await slack.tellUser({ channel: request.channel, user: request.user }, SLACK_REQUEST_FAILED).then(
+    if (answered && request.kind === 'block_actions' && request.user) {
+      // a click on a message is answered in its channel; one on the Home tab (no channel) by a DM
+      const user = request.user;
+      const tell = request.channel
+        ? slack.tellUser({ channel: request.channel, user }, SLACK_REQUEST_FAILED)
+        : slack.dm(user, SLACK_REQUEST_FAILED);
+      told = await tell.then(
         () => true,
         (e: unknown) => {
           logger.warn({ err: e }, 'could not tell the user their click failed');

@@ -104,6 +104,12 @@ export class PostgresStore implements Store {
   async #transaction<T>(work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
     const db = await this.#pool.connect();
     let broken = false;
+    // a connection lost while checked out (a database restart, a cut network) emits 'error' on its client: with
+    // no listener that would stop the process; here it only fails this transaction, and the client is discarded
+    const lost = () => {
+      broken = true;
+    };
+    db.on('error', lost);
     try {
       await db.query('BEGIN');
       const result = await work(db);
@@ -115,6 +121,7 @@ export class PostgresStore implements Store {
       });
       throw error;
     } finally {
+      db.off('error', lost);
       db.release(broken);
     }
   }

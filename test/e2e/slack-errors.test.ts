@@ -72,6 +72,34 @@ describe('a listener that fails before answering', () => {
     expect(h.sink.text()).not.toContain('hooks.slack.com');
   });
 
+  it('a click on the Home tab (no channel): the clicker told by a DM', async () => {
+    app.action('explode_home', async () => {
+      throw new Error('listener broke');
+    });
+    const {
+      channel: _channel,
+      message: _message,
+      container: _container,
+      response_url: _url,
+      ...rest
+    } = blockAction({
+      user: ALICE,
+      actionId: 'explode_home',
+      channel: CHANNEL,
+      message: { ts: '1', text: 'x', blocks: [] },
+    });
+    const answer = await h.interact({
+      ...rest,
+      container: { type: 'view', view_id: 'V0HOME001' },
+      view: { type: 'home' },
+    });
+    expect(answer.status).toBe(200);
+    await h.eventually(() =>
+      expect(h.slack.messages.filter((m) => m.channel === ALICE).map((m) => m.text)).toEqual([SLACK_REQUEST_FAILED]),
+    );
+    expect(failures()).toEqual([expect.objectContaining({ kind: 'block_actions', id: 'explode_home', told: true })]);
+  });
+
   it('a modal submission: the apology shows on its first input, so the modal and what was typed stay', async () => {
     app.view('explode_view', async () => {
       throw new Error('listener broke');
