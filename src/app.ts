@@ -67,7 +67,7 @@ export interface BridgeOverrides {
   /** Routing rules alone (tests). */
   routes?: RouteRule[];
   /** Worker tuning (tests use short polls). */
-  worker?: { pollMs?: number; concurrency?: number; maxAttempts?: number };
+  worker?: { pollMs?: number; concurrency?: number; maxAttempts?: number; leaseMs?: number };
 }
 
 /**

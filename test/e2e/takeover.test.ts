@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { bridgeEnv, CHANNEL, CLIENT_SECRET, freePort } from '../support/bridge-env.ts';
+import { FakeIntercom } from '../support/fake-intercom.ts';
+import { FakeSlack } from '../support/fake-slack.ts';
+import { Harness } from '../support/harness.ts';
+import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+
+// A replica killed (SIGKILL: no shutdown, no lease released) while it holds a delivery, its Intercom read held so
+// the kill lands mid-delivery; another replica on the same PostgreSQL takes the work over once the dead one's lease
+// runs out (10 s after its last renewal), and the card is posted once. And a live replica whose Intercom answers
+// slowly keeps its work: nobody else takes it over.
+
+const available = await postgresAvailable('the replica takeover test');
+const schema = freshSchema();
+const databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const ROOT = join(import.meta.dirname, '..', '..');
+
+let intercom: FakeIntercom | undefined;
+let slack: FakeSlack | undefined;
+let child: ChildProcess | undefined;
+const harnesses: Harness[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+  await client.end();
+});
+afterEach(async () => {
+  child?.kill('SIGKILL');
+  for (const h of harnesses.splice(0)) await h.bridge?.stop().catch(() => {});
+  await intercom?.close();
+  await slack?.close();
+});
+afterAll(async () => {
+  if (available) await dropSchemas([schema]);
+});
+
+/** A replica as its own process (src/main.ts), on the fakes and the shared database; resolves once it listens. */
+async function replicaProcess(port: number): Promise<ChildProcess> {
+  if (!intercom || !slack) throw new Error('no fakes');
+  const env = bridgeEnv({ intercom, slack }, { DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'info' });
+  const proc = spawn(process.execPath, [join(ROOT, 'src', 'main.ts')], {
+    cwd: join(ROOT, 'test'), // no .env there
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let out = '';
+  proc.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  proc.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  for (let i = 0; i < 200 && !out.includes('bridge listening'); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!out.includes('bridge listening')) throw new Error(`the replica did not start:\n${out}`);
+  return proc;
+}
+
+async function webhook(port: number, conversationId: string): Promise<number> {
+  const body = JSON.stringify({
+    type: 'notification_event',
+    id: `notif_${conversationId}_${Date.now()}`,
+    topic: 'conversation.user.created',
+    created_at: Math.floor(Date.now() / 1000),
+    data: { type: 'notification_event_data', item: { type: 'conversation', id: conversationId } },
+  });
+  const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
+    body,
+  });
+  return res.status;
+}
+
+const cards = () => (slack?.messages ?? []).filter((m) => m.metadata?.event_type === 'intercom_bridge_card');
+
+describe.runIf(available)('replicas on one PostgreSQL database', () => {
+  it('a replica killed mid-delivery: another takes its work over within 15 s, and the card is posted once', async () => {
+    intercom = await FakeIntercom.start();
+    slack = await FakeSlack.start();
+    slack.addChannel({ id: CHANNEL, name: 'support' });
+    intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    const conversation = intercom.addConversation({ subject: 'Held when its replica died' });
+    const id = String(conversation.id);
+    const held = intercom.hold({ method: 'GET', path: `/conversations/${id}`, times: 1 });
+
+    const port = await freePort();
+    child = await replicaProcess(port);
+    expect(await webhook(port, id)).toBe(200);
+    await held.reached(1); // the dying replica is in the middle of this delivery
+    child.kill('SIGKILL');
+    const killedAt = Date.now();
+
+    const survivor = await Harness.attach({ intercom, slack, databaseUrl });
+    harnesses.push(survivor);
+    await survivor.eventually(() => expect(cards()).toHaveLength(1), 20_000);
+    const takeoverMs = Date.now() - killedAt;
+    process.stdout.write(`takeover after SIGKILL: ${takeoverMs} ms\n`);
+    expect(takeoverMs).toBeLessThan(15_000);
+    expect(cards()[0]?.text).toContain('Held when its replica died');
+    await survivor.drained();
+    expect(cards()).toHaveLength(1);
+  }, 40_000);
+
+  it('a live replica whose Intercom is slow keeps its delivery: nobody takes it over, nothing is doubled', async () => {
+    intercom = await FakeIntercom.start();
+    slack = await FakeSlack.start();
+    slack.addChannel({ id: CHANNEL, name: 'support' });
+    intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    // two replicas with a lease of 600 ms (renewed every 200 ms): the read is held for five leases
+    const first = await Harness.attach({ intercom, slack, databaseUrl, worker: { leaseMs: 600 } });
+    const second = await Harness.attach({ intercom, slack, databaseUrl, worker: { leaseMs: 600 } });
+    harnesses.push(first, second);
+    // (made after their start-up catch-up, so only the webhook brings it in)
+    const conversation = intercom.addConversation({ subject: 'Slow Intercom' });
+    const id = String(conversation.id);
+    const held = intercom.hold({ method: 'GET', path: `/conversations/${id}`, times: 1 });
+    expect(
+      (await first.webhook(first.notification('conversation.user.created', { type: 'conversation', id }))).status,
+    ).toBe(200);
+    await held.reached(1);
+    await new Promise((r) => setTimeout(r, 3_000));
+    // had the lease lapsed, the other replica would have read the conversation again by now
+    expect(intercom.calls('GET', `/conversations/${id}`)).toHaveLength(1);
+    held.open();
+    await first.eventually(() => expect(cards()).toHaveLength(1));
+    await first.drained();
+    await second.drained();
+    expect(cards()).toHaveLength(1);
+    expect(intercom.calls('GET', `/conversations/${id}`)).toHaveLength(1);
+  }, 30_000);
+});
