@@ -186,6 +186,7 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     logger: logger.child({ component: 'worker' }),
     ...overrides.worker,
     handle: createJobHandler({ sync, triage, identity, intercom, slack: slackPort, store, logger, files, attachments }),
+    onTakeover: (delivery) => metrics.takeovers.inc({ topic: delivery.topic }),
     onOutcome: (delivery, outcome, ms) => {
       metrics.deliveries.inc({ topic: delivery.topic, outcome });
       metrics.processing.observe({ topic: delivery.topic }, ms / 1000);

@@ -24,6 +24,7 @@ export class Metrics {
   readonly slackCalls: Counter<'method' | 'status'>;
   readonly intercomRequests: Counter<'method' | 'route' | 'status'>;
   readonly intercomSeconds: Histogram<'method' | 'route'>;
+  readonly takeovers: Counter<'topic'>;
   readonly clockWarnings: Counter<'route' | 'target'>;
   readonly clockMisses: Counter<'route' | 'target' | 'repeat'>;
   readonly responseSeconds: Histogram<'route' | 'target'>;
@@ -71,34 +72,16 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.clockWarnings = new Counter({
-      name: 'bridge_clock_warnings_total',
-      help: 'Response-target warnings posted, by route and target (first_response, next_response).',
-      labelNames: ['route', 'target'],
+    this.takeovers = new Counter({
+      name: 'bridge_lease_takeovers_total',
+      help: 'Deliveries taken over from a worker that died holding them (its lease ran out), by topic.',
+      labelNames: ['topic'],
       registers,
     });
-    this.clockMisses = new Counter({
-      name: 'bridge_clock_misses_total',
-      help: 'Missed response targets raised, by route and target; repeat="true" for each raising again.',
-      labelNames: ['route', 'target', 'repeat'],
-      registers,
-    });
-    this.responseSeconds = new Histogram({
-      name: 'bridge_response_seconds',
-      help: 'Time a person took to answer a waiting customer (working time), by route and target.',
-      labelNames: ['route', 'target'],
-      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
-      registers,
-    });
-    const waiting = this.#waiting;
-    new Gauge({
-      name: 'bridge_conversations_waiting',
-      help: 'Conversations with a running response clock, as this process last synced them.',
-      registers,
-      collect() {
-        this.set(waiting.size);
-      },
-    });
+    const clocks = clockMetrics(registers, this.#waiting);
+    this.clockWarnings = clocks.warnings;
+    this.clockMisses = clocks.misses;
+    this.responseSeconds = clocks.response;
     // one store read per scrape serves the three inbox gauges
     let read: { at: number; stats: ReturnType<Store['inboxStats']> } | undefined;
     const stats = () => {
@@ -153,4 +136,37 @@ export class Metrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** The response clocks' metrics (docs/targets.md); `waiting` is read at each scrape. */
+function clockMetrics(registers: Registry[], waiting: ReadonlySet<string>) {
+  new Gauge({
+    name: 'bridge_conversations_waiting',
+    help: 'Conversations with a running response clock, as this process last synced them.',
+    registers,
+    collect() {
+      this.set(waiting.size);
+    },
+  });
+  return {
+    warnings: new Counter({
+      name: 'bridge_clock_warnings_total',
+      help: 'Response-target warnings posted, by route and target (first_response, next_response).',
+      labelNames: ['route', 'target'] as const,
+      registers,
+    }),
+    misses: new Counter({
+      name: 'bridge_clock_misses_total',
+      help: 'Missed response targets raised, by route and target; repeat="true" for each raising again.',
+      labelNames: ['route', 'target', 'repeat'] as const,
+      registers,
+    }),
+    response: new Histogram({
+      name: 'bridge_response_seconds',
+      help: 'Time a person took to answer a waiting customer (working time), by route and target.',
+      labelNames: ['route', 'target'] as const,
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400],
+      registers,
+    }),
+  };
 }

@@ -37,6 +37,11 @@ export interface WorkerOptions {
    */
   burstConcurrency?: number;
   burst?: { arrivals: number; windowMs: number; maxMs: number };
+  /**
+   * Told of a delivery claimed again although no attempt of it ever ended (a worker died holding it: its lease ran
+   * out, or the SQLite file was reopened by a new process): a takeover, worth counting and alerting on.
+   */
+  onTakeover?: (delivery: Delivery) => void;
   /** Told how each attempt ended and how long it took (metrics); `reason` says why it failed. */
   onOutcome?: (delivery: Delivery, outcome: 'done' | 'retry' | 'parked', ms: number, reason?: string) => void;
 }
@@ -47,7 +52,8 @@ export interface WorkerOptions {
  * so a restart resumes where the last process stopped (leases of a crashed process simply expire).
  */
 export class InboxWorker {
-  readonly #o: Required<Omit<WorkerOptions, 'onOutcome'>> & Pick<WorkerOptions, 'onOutcome'>;
+  readonly #o: Required<Omit<WorkerOptions, 'onOutcome' | 'onTakeover'>> &
+    Pick<WorkerOptions, 'onOutcome' | 'onTakeover'>;
   readonly #owner = `worker-${randomUUID()}`;
   readonly #inFlight = new Set<Promise<void>>();
   /** The deliveries being worked on, whose leases the heartbeat renews. */
@@ -168,6 +174,7 @@ export class InboxWorker {
         }
       }
       for (const delivery of claimed) {
+        if (delivery.attempts > 1 && delivery.lastError === null) this.#o.onTakeover?.(delivery);
         this.#leased.add(delivery.id);
         const task = this.#process(delivery)
           .catch((error: unknown) =>

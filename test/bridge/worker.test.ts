@@ -167,12 +167,13 @@ describe('InboxWorker', () => {
       release = resolve;
     });
     const handled: string[] = [];
+    const takenOver: string[] = [];
     setup(
       async (d) => {
         handled.push(d.id);
         if (handled.length === 1) await slow;
       },
-      { leaseMs: 200 },
+      { leaseMs: 200, onTakeover: (d) => takenOver.push(d.id) },
     );
     const first = await enqueue('a');
     worker?.start();
@@ -190,6 +191,7 @@ describe('InboxWorker', () => {
     expect(claimed?.id).toBe(orphan);
     await until(() => handled.includes(orphan), 2_000);
     expect(handled).toEqual([first, orphan]);
+    expect(takenOver).toEqual([orphan]); // counted as a takeover; the slow one, kept alive, was not
   });
 
   it('stop() lets deliveries in flight finish and claims nothing new', async () => {

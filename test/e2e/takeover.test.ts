@@ -105,6 +105,8 @@ describe.runIf(available)('replicas on one PostgreSQL database', () => {
     expect(cards()[0]?.text).toContain('Held when its replica died');
     await survivor.drained();
     expect(cards()).toHaveLength(1);
+    // what the dead replica held (the webhook, or the sync its start-up catch-up queued for the same conversation)
+    expect(await survivor.bridge?.metrics.text()).toMatch(/bridge_lease_takeovers_total\{topic="[a-z_.]+"\} 1/);
   }, 40_000);
 
   it('a live replica whose Intercom is slow keeps its delivery: nobody takes it over, nothing is doubled', async () => {
