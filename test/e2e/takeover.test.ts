@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { bridgeEnv, CHANNEL, CLIENT_SECRET, freePort } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
@@ -15,8 +15,10 @@ import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../sup
 // slowly keeps its work: nobody else takes it over.
 
 const available = await postgresAvailable('the replica takeover test');
-const schema = freshSchema();
-const databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+// each test its own schema: the fakes number conversations from the same start, and a card from another test's
+// conversation of the same id would read as this one's
+const schemas: string[] = [];
+let databaseUrl = '';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 let intercom: FakeIntercom | undefined;
@@ -24,12 +26,15 @@ let slack: FakeSlack | undefined;
 let child: ChildProcess | undefined;
 const harnesses: Harness[] = [];
 
-beforeAll(async () => {
+beforeEach(async () => {
   if (!available) return;
+  const schema = freshSchema();
+  schemas.push(schema);
   const client = new pg.Client({ connectionString: postgresUrl() });
   await client.connect();
   await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
   await client.end();
+  databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 });
 afterEach(async () => {
   child?.kill('SIGKILL');
@@ -38,7 +43,7 @@ afterEach(async () => {
   await slack?.close();
 });
 afterAll(async () => {
-  if (available) await dropSchemas([schema]);
+  if (available) await dropSchemas(schemas);
 });
 
 /** A replica as its own process (src/main.ts), on the fakes and the shared database; resolves once it listens. */
@@ -80,34 +85,58 @@ async function webhook(port: number, conversationId: string): Promise<number> {
 const cards = () => (slack?.messages ?? []).filter((m) => m.metadata?.event_type === 'intercom_bridge_card');
 
 describe.runIf(available)('replicas on one PostgreSQL database', () => {
-  it('a replica killed mid-delivery: another takes its work over within 15 s, and the card is posted once', async () => {
+  it('three replicas, a burst, one SIGKILLed mid-delivery: every card posted once, the held one within 15 s', async () => {
     intercom = await FakeIntercom.start();
     slack = await FakeSlack.start();
     slack.addChannel({ id: CHANNEL, name: 'support' });
     intercom.addAdmin({ name: 'Alice Admin', email: 'alice@example.com', id: '991' });
+    const port = await freePort();
+    child = await replicaProcess(port);
     const conversation = intercom.addConversation({ subject: 'Held when its replica died' });
     const id = String(conversation.id);
     const held = intercom.hold({ method: 'GET', path: `/conversations/${id}`, times: 1 });
-
-    const port = await freePort();
-    child = await replicaProcess(port);
     expect(await webhook(port, id)).toBe(200);
-    await held.reached(1); // the dying replica is in the middle of this delivery
-    child.kill('SIGKILL');
-    const killedAt = Date.now();
+    await held.reached(1); // the replica about to die is in the middle of this delivery
 
-    const survivor = await Harness.attach({ intercom, slack, databaseUrl });
-    harnesses.push(survivor);
-    await survivor.eventually(() => expect(cards()).toHaveLength(1), 20_000);
+    const others = [
+      await Harness.attach({ intercom, slack, databaseUrl }),
+      await Harness.attach({ intercom, slack, databaseUrl }),
+    ];
+    harnesses.push(...others);
+    // a burst round-robin over the three (a refused one, to the dead replica, goes to the next, as a load balancer
+    // and Intercom's retries would); the kill lands in the middle of it
+    const burst = Array.from({ length: 30 }, (_, i) => String(intercom?.addConversation({ subject: `burst ${i}` }).id));
+    let killedAt = 0;
+    for (const [i, burstId] of burst.entries()) {
+      if (i === 10) {
+        child.kill('SIGKILL');
+        killedAt = Date.now();
+      }
+      const ports = [port, ...others.map((h) => h.bridge?.port ?? 0)];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const status = await webhook(ports[(i + attempt) % 3] as number, burstId).catch(() => 0);
+        if (status === 200) break;
+      }
+    }
+
+    await others[0]?.eventually(
+      () =>
+        expect(cards().map((c) => c.text)).toContain(
+          'New conversation from an unknown contact: Held when its replica died',
+        ),
+      20_000,
+    );
     const takeoverMs = Date.now() - killedAt;
     process.stdout.write(`takeover after SIGKILL: ${takeoverMs} ms\n`);
     expect(takeoverMs).toBeLessThan(15_000);
-    expect(cards()[0]?.text).toContain('Held when its replica died');
-    await survivor.drained();
-    expect(cards()).toHaveLength(1);
+    await others[0]?.eventually(() => expect(cards()).toHaveLength(31), 20_000);
+    for (const h of others) await h.drained();
+    const subjects = cards().map((c) => c.text.split(': ')[1]);
+    expect(new Set(subjects).size).toBe(31); // every card once
     // what the dead replica held (the webhook, or the sync its start-up catch-up queued for the same conversation)
-    expect(await survivor.bridge?.metrics.text()).toMatch(/bridge_lease_takeovers_total\{topic="[a-z_.]+"\} 1/);
-  }, 40_000);
+    const texts = await Promise.all(others.map((h) => h.bridge?.metrics.text()));
+    expect(texts.join('\n')).toMatch(/bridge_lease_takeovers_total\{topic="[a-z_.]+"\} [1-9]/);
+  }, 60_000);
 
   it('a live replica whose Intercom is slow keeps its delivery: nobody takes it over, nothing is doubled', async () => {
     intercom = await FakeIntercom.start();
