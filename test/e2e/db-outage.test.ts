@@ -102,7 +102,9 @@ describe.runIf(available)('a PostgreSQL outage under the running bridge', () => 
     expect(JSON.parse(await readiness.text()).checks.store.ok).toBe(false);
 
     proxy.restore();
+    const restoredAt = Date.now();
     await harness.eventually(async () => expect((await webhook('after')).status).toBe(200), 10_000);
+    process.stdout.write(`stored again ${Date.now() - restoredAt} ms after the database came back\n`);
     // the one accepted before the cut may have been in flight when it came: its lease runs out, and it is done once
     await harness.eventually(() => {
       const subjects = harness.cards().map((c) => c.text.split(': ')[1]);
