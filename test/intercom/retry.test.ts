@@ -44,6 +44,14 @@ describe('backoffDelayMs', () => {
 
   it('uses the wait the server named', () => {
     expect(backoffDelayMs(idempotentRetryPolicy, 3, status(429, 2500))).toBe(2500);
+    // and a zero wait is a wait named too (retry at once), not "none named"
+    expect(backoffDelayMs(idempotentRetryPolicy, 3, status(429, 0))).toBe(0);
+  });
+
+  it('backs off as for a network failure when a 5xx names no wait', () => {
+    const p = idempotentRetryPolicy;
+    expect(backoffDelayMs(p, 2, status(503), () => 1)).toBe(p.baseDelayMs * 4);
+    expect(backoffDelayMs(p, 0, status(500), () => 0)).toBe(p.baseDelayMs / 2);
   });
 
   it('withFastDelays keeps the rules and shrinks the delays', () => {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { isValidSlackRequest } from '@slack/bolt';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,19 @@ describe('slackSignatureProblem', () => {
       'not a v0 signature',
     );
     expect(check(SECRET, body, { ...signed, 'x-slack-signature': 'v0=abc' })).toBe('not a v0 signature');
+    // the whole header is the signature, and the whole timestamp a number: nothing before or after either
+    const good = signed['x-slack-signature'];
+    for (const padded of [`x${good}`, `${good}0`, ` ${good}`, `${good}\n`]) {
+      expect(check(SECRET, body, { ...signed, 'x-slack-signature': padded }), padded).toBe('not a v0 signature');
+    }
+    // signed correctly for each timestamp as written: only the timestamp's form can refuse them
+    const signSlackAt = (stamp: string) => ({
+      'x-slack-request-timestamp': stamp,
+      'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${stamp}:${body}`).digest('hex')}`,
+    });
+    for (const stamp of [`${NOW}s`, `+${NOW}`, ` ${NOW}`, `${NOW}.5`, '1234567890123']) {
+      expect(check(SECRET, body, signSlackAt(stamp)), stamp).toBe('timestamp not a number of seconds');
+    }
   });
 
   it('holds the timestamp to five minutes either way (Bolt only checks the past)', () => {
