@@ -58,11 +58,30 @@ describe('RateLimitPacer', () => {
     expect(fresh.acquire()).toBeUndefined();
   });
 
-  it('after a 429 waits for the reset it was given', () => {
+  it('after a 429 waits for the reset it was given, then takes the next window whole', () => {
     const c = clock(1_700_000_000_000);
     const pacer = new RateLimitPacer({ now: c.now });
+    pacer.observe({ limit: '1000', remaining: '900', reset: String(Math.floor(c.t / 1000) + 10) });
+    expect(pacer.acquire()).toBeUndefined();
     pacer.exhausted(c.t + 500);
     expect(pacer.acquire()).toBeInstanceOf(Promise);
+    c.t += 60_000; // long past that reset: a new window, assumed to hold the full limit
+    const fresh = new RateLimitPacer({ now: c.now });
+    fresh.observe({ limit: '1000', remaining: '0', reset: String(Math.floor((c.t - 1_000) / 1000)) });
+    expect(fresh.acquire()).toBeUndefined();
+  });
+
+  it('starts spacing calls at a tenth of the limit when that is more than lowWater', () => {
+    const c = clock(1_700_000_000_000);
+    const reset = String(Math.floor(c.t / 1000) + 10);
+    const pacer = new RateLimitPacer({ now: c.now }); // lowWater 10, share 0.1: 100 of a 1,000 limit
+    pacer.observe({ limit: '1000', remaining: '90', reset });
+    expect(pacer.acquire()).toBeUndefined();
+    expect(pacer.acquire()).toBeInstanceOf(Promise);
+    const roomy = new RateLimitPacer({ now: c.now });
+    roomy.observe({ limit: '1000', remaining: '150', reset });
+    expect(roomy.acquire()).toBeUndefined();
+    expect(roomy.acquire()).toBeUndefined();
   });
 
   it('ignores unreadable headers', () => {
