@@ -75,5 +75,16 @@ describe('serverWaitMs', () => {
   it('ignores what it cannot read', () => {
     expect(serverWaitMs('soon', 'later', now)).toBeUndefined();
     expect(serverWaitMs(undefined, undefined, now)).toBeUndefined();
+    // no negative or endless waits ('-1' is not seconds; as a date it is long past: no wait), and a reset of 0 is
+    // no time at all
+    expect(serverWaitMs('-1', undefined, now)).toBe(0);
+    expect(serverWaitMs('Infinity', undefined, now)).toBeUndefined();
+    expect(serverWaitMs(undefined, '0', now)).toBeUndefined();
+    expect(serverWaitMs(undefined, '-5', now)).toBeUndefined();
+    expect(serverWaitMs(undefined, 'Infinity', now)).toBeUndefined();
+  });
+  it('takes Retry-After: 0 as "now", and prefers Retry-After to the reset', () => {
+    expect(serverWaitMs('0', undefined, now)).toBe(0);
+    expect(serverWaitMs('3', String(now / 1000 + 60), now)).toBe(3000);
   });
 });
