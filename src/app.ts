@@ -161,14 +161,17 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
   const route = createRouter(routesFile.routes, config.slack.channel);
   // the worker stores a job and wakes itself (it is made below: it runs what the sync and triage queue)
   const enqueue: Enqueue = (job) => worker.enqueue(job);
-  const { queueing, home } = buildQueueingAndHome(config, routesFile, logger, {
+  // one key for every sealed value (modals, the Home tab's and DMs' buttons): the listeners open what these seal
+  const modalState = new ModalState(config.slack.botToken);
+  const { queueing, home } = buildQueueingAndHome(routesFile, logger, {
     intercom,
     directory,
     store,
     slackPort,
     identity,
+    modalState,
   });
-  const parts = { intercom, slackPort, store, directory, identity, metrics, enqueue, home };
+  const parts = { intercom, slackPort, store, directory, identity, metrics, enqueue, home, modalState };
   const sync = buildSync(config, routesFile, logger, { ...parts, route });
   const triage = new Triage({
     intercom,
@@ -223,6 +226,7 @@ function buildCore(config: Config, logger: Logger, overrides: BridgeOverrides) {
     readiness,
     queueing,
     home,
+    modalState,
   };
 }
 
@@ -244,16 +248,16 @@ function buildSync(
     enqueue: Enqueue;
     home: Home;
     route: Router;
+    modalState: ModalState;
   },
 ) {
-  const { intercom, slackPort, store, directory, identity, metrics, enqueue, home, route } = parts;
+  const { intercom, slackPort, store, directory, identity, metrics, enqueue, home, route, modalState } = parts;
   // the DM's Reply button carries the conversation sealed as the Home tab's does: the card's handler opens it
-  const seal = new ModalState(config.slack.botToken);
   const notifier = new Notifier({
     store,
     slack: slackPort,
     identity,
-    sealReply: (id) => seal.seal(homeButtonState('reply', id)),
+    sealReply: (id) => modalState.seal(homeButtonState('reply', id)),
     logger: logger.child({ component: 'notifications' }),
   });
   const clocks = targetsOn(routesFile)
@@ -302,7 +306,6 @@ function buildQueueing(
 
 /** The queue and digests, and the Home tab (issue #16), which lists each person's part of the queue. */
 function buildQueueingAndHome(
-  config: Config,
   routesFile: RoutesFileConfig,
   logger: Logger,
   parts: {
@@ -311,6 +314,7 @@ function buildQueueingAndHome(
     store: Store;
     slackPort: WebApiSlackPort;
     identity: Identity;
+    modalState: ModalState;
   },
 ) {
   const queueing = buildQueueing(routesFile, logger, parts);
@@ -319,8 +323,7 @@ function buildQueueingAndHome(
     identity: parts.identity,
     directory: parts.directory,
     prefs: notificationPrefs(parts.store),
-    // seals made with the bot token's key: the listeners' ModalState (same token) opens them
-    publish: homePublisher(parts.slackPort, new ModalState(config.slack.botToken)),
+    publish: homePublisher(parts.slackPort, parts.modalState),
     logger: logger.child({ component: 'home' }),
   });
   return { queueing, home };
@@ -455,7 +458,7 @@ function listenerDeps(
     slack: slackPort,
     enqueue,
     ...edge,
-    modalState: new ModalState(config.slack.botToken),
+    modalState: core.modalState,
     logger: listenerLogger,
   };
 }

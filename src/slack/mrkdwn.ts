@@ -373,8 +373,21 @@ function wrapFrom(out: string, start: number, mark: string): string {
   return `${out.slice(0, start)}${lead}${mark}${content}${mark}${tail}`;
 }
 
-function unescapeMrkdwn(text: string): string {
+/** Slack's three escapes undone (for plain_text, which shows them as typed). */
+export function unescapeMrkdwn(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The first non-empty line of Intercom's HTML as plain text, for a header (plain_text: nothing is parsed). */
+export function htmlFirstLine(html: string | null): string {
+  if (!html) return '';
+  const text = unescapeMrkdwn(htmlToMrkdwn(html)).replace(/[*_~`]/g, '');
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find(Boolean) ?? ''
+  );
 }
 
 function decodeBasicEntities(text: string): string {
@@ -406,27 +419,23 @@ export function slackTextToHtml(text: string): string {
   let html = '';
   let last = 0;
   for (const match of text.matchAll(/<([^<>]*)>/g)) {
-    html += escapeHtml(unescapeSlack(text.slice(last, match.index)));
+    html += escapeHtml(unescapeMrkdwn(text.slice(last, match.index)));
     html += slackEntityToHtml(match[1] ?? '');
     last = match.index + match[0].length;
   }
-  html += escapeHtml(unescapeSlack(text.slice(last)));
+  html += escapeHtml(unescapeMrkdwn(text.slice(last)));
   return paragraphs(html);
 }
 
 function slackEntityToHtml(entity: string): string {
   const [target = '', label] = entity.split('|', 2);
-  const shown = unescapeSlack(label ?? '');
+  const shown = unescapeMrkdwn(label ?? '');
   if (target.startsWith('@')) return escapeHtml(`@${shown || target.slice(1)}`);
   if (target.startsWith('#')) return escapeHtml(`#${shown || target.slice(1)}`);
   // <!here>, <!subteam^S1|@support>, <!date^…|fallback>: the label is what Slack would show
   if (target.startsWith('!')) return escapeHtml(shown || `@${target.slice(1).split('^')[0]}`);
-  const url = unescapeSlack(target);
+  const url = unescapeMrkdwn(target);
   const linkable = url.startsWith('mailto:') || isWebUrl(url);
   if (!linkable) return escapeHtml(shown || url);
   return `<a href="${escapeHtml(url)}">${escapeHtml(shown || url.replace(/^mailto:/, ''))}</a>`;
-}
-
-function unescapeSlack(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }

@@ -1,6 +1,15 @@
 import type { Button, ContextBlock, KnownBlock } from '@slack/types';
 import type { CardData, Origin } from '../../bridge/model.ts';
-import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, stripInvisible, truncate } from '../mrkdwn.ts';
+import {
+  escapeMrkdwn,
+  htmlFirstLine,
+  htmlToMrkdwn,
+  link,
+  slackDate,
+  stripInvisible,
+  truncate,
+  unescapeMrkdwn,
+} from '../mrkdwn.ts';
 import { clockStatus } from './clock.ts';
 import { actions, type ButtonFields, button, context, header, LIMITS, plainText, section } from './kit.ts';
 
@@ -38,7 +47,7 @@ export function buildCard(card: CardData, options: { actions?: boolean } = {}): 
   if (files.length) blocks.push(section(files.join('\n')));
   blocks.push(statusContext(card));
   if (!card.deleted && options.actions !== false) blocks.push(cardActions(card));
-  const gist = title ?? firstLine(card.bodyHtml);
+  const gist = title ?? htmlFirstLine(card.bodyHtml);
   return {
     text: truncate(notificationText(card.origin, who, gist), LIMITS.section),
     blocks: blocks.slice(0, LIMITS.blocks),
@@ -58,9 +67,9 @@ function withTrimNote(body: string, card: CardData): string {
  * than repeat the message's first line just above the message.
  */
 function titleOf(card: CardData, bodyMrkdwn: string): string | null {
-  const title = firstLine(card.title ?? null);
+  const title = htmlFirstLine(card.title ?? null);
   if (title) return title;
-  const subject = firstLine(card.subject);
+  const subject = htmlFirstLine(card.subject);
   if (!subject) return null;
   return plain(htmlToMrkdwn(card.subject ?? '')) === plain(bodyMrkdwn) ? null : subject;
 }
@@ -161,28 +170,9 @@ function cardActions(card: CardData) {
   return actions(elements, `card:${id}`);
 }
 
-/** The first line of a body, as plain text for the header (plain_text: no escaping needed, nothing parsed). */
-function firstLine(html: string | null): string {
-  if (!html) return '';
-  const text = htmlToMrkdwn(html)
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[*_~`]/g, '');
-  return (
-    text
-      .split('\n')
-      .find((line) => line.trim())
-      ?.trim() ?? ''
-  );
-}
-
 /** Text as compared for repetition: no marks, escapes or differences in spacing and case. */
 function plain(mrkdwn: string): string {
-  return mrkdwn
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
+  return unescapeMrkdwn(mrkdwn)
     .replace(/[*_~`]/g, '')
     .replace(/\s+/g, ' ')
     .trim()

@@ -1,6 +1,6 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { Notice } from '../../bridge/notifications.ts';
-import { escapeMrkdwn, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
+import { escapeMrkdwn, htmlFirstLine, htmlToMrkdwn, link, slackDate, truncate } from '../mrkdwn.ts';
 import { cardActionId } from './card.ts';
 import { actions, button, context, header, LIMITS, plainText, section } from './kit.ts';
 
@@ -32,9 +32,9 @@ export function notificationMessage(notice: Notice): { text: string; blocks: Kno
 
 /** The conversation's name as plain text: its title or subject, else its first words, else its id. */
 function conversationName(notice: Notice): string {
-  const title = firstLine(notice.title);
+  const title = htmlFirstLine(notice.title);
   if (title) return title;
-  const opening = firstLine(notice.opening);
+  const opening = htmlFirstLine(notice.opening);
   if (opening) return truncate(opening, FIRST_WORDS, '…');
   return `Conversation ${notice.conversationId}`;
 }
@@ -81,20 +81,4 @@ function buttons(notice: Notice): Button[] {
     ? [button(`open:${notice.conversationId}`, plainText('Open in Intercom'), { url: notice.intercomUrl })]
     : [];
   return [reply, ...open];
-}
-
-/** The first non-empty line of Intercom's HTML, as plain text for a header (plain_text: nothing is parsed). */
-function firstLine(html: string | null): string {
-  if (!html) return '';
-  const text = htmlToMrkdwn(html)
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[*_~`]/g, '');
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find(Boolean) ?? ''
-  );
 }

@@ -12,6 +12,7 @@ import {
 } from '../blocks/contact-modals.ts';
 import { FIELD, MAX_MESSAGE } from '../blocks/modals.ts';
 import { RESULT_ACTIONS } from '../blocks/results.ts';
+import { unescapeMrkdwn } from '../mrkdwn.ts';
 import { openModal, optionsList } from './access.ts';
 import type { ActionArgs, ViewArgs } from './args.ts';
 import type { ListenerDeps } from './index.ts';
@@ -109,11 +110,6 @@ function contactLabel(body: BlockAction, contactId: string): string {
   const blocks = (body.message?.blocks ?? []) as Array<{ type?: string; block_id?: string; text?: { text?: string } }>;
   const index = blocks.findIndex((b) => b.block_id === `contact:${contactId}`);
   const text = blocks[index - 1]?.text?.text ?? '';
-  const name = text
-    .split('\n')[0]
-    ?.replace(/\*/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  const name = unescapeMrkdwn(text.split('\n')[0]?.replace(/\*/g, '') ?? '');
   return name?.trim() || `Contact ${contactId}`;
 }
