@@ -7,7 +7,11 @@ export interface PacerOptions {
   /** Length of Intercom's rate-limit window: the per-minute budget is enforced per 10 seconds. */
   windowMs?: number;
   now?: () => number;
+  /** How a queued caller waits; tests pass one that moves their clock instead of sleeping. */
+  wait?: (ms: number, signal?: AbortSignal) => Promise<unknown>;
 }
+
+const sleepFor = (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal });
 
 /**
  * Slows requests down before Intercom answers 429. Intercom reports each window in X-RateLimit-Limit,
@@ -20,6 +24,7 @@ export class RateLimitPacer {
   readonly #lowWaterShare: number;
   readonly #windowMs: number;
   readonly #now: () => number;
+  readonly #wait: (ms: number, signal?: AbortSignal) => Promise<unknown>;
   #limit: number | undefined;
   #remaining: number | undefined;
   #resetAtMs: number | undefined;
@@ -34,6 +39,7 @@ export class RateLimitPacer {
     this.#lowWaterShare = options.lowWaterShare ?? 0.1;
     this.#windowMs = options.windowMs ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#wait = options.wait ?? sleepFor;
   }
 
   /** Records the rate-limit headers of a response. */
@@ -74,7 +80,7 @@ export class RateLimitPacer {
     this.#waiting += 1;
     const turn = this.#line.then(async () => {
       for (let delay = this.#delayMs(); delay > 0; delay = this.#delayMs()) {
-        await sleep(delay, undefined, { signal });
+        await this.#wait(delay, signal);
       }
       this.#start();
     });
