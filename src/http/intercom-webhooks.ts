@@ -9,7 +9,7 @@ import {
   verifyWebhookSignature,
 } from '../intercom/webhooks.ts';
 import type { Logger } from '../logger.ts';
-import { BodyAborted, readBody, refuse } from './read-body.ts';
+import { BODY_BUDGET, BodyAborted, type BodyBudget, readBody, refuse } from './read-body.ts';
 
 export const WEBHOOK_PATH = '/intercom/webhooks';
 
@@ -45,6 +45,8 @@ export interface WebhookRouteOptions {
   maxAgeSeconds?: number;
   /** Signed notifications dated further ahead than this (seconds) are refused: a clock that far off, or a forgery. */
   maxAheadSeconds?: number;
+  /** The shared budget for unverified bodies (read-body.ts); the process's own unless a test brings one. */
+  bodyBudget?: BodyBudget;
   now?: () => number;
 }
 
@@ -70,7 +72,7 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
     if (req.method === 'HEAD') return reply(res, 200);
     const signature = signatureOf(req);
     if (!clientSecret || signature === undefined) return refuseFromHeaders(req, res, clientSecret);
-    const body = await readBody(req, maxBodyBytes);
+    const body = await readBody(req, maxBodyBytes, options.bodyBudget ?? BODY_BUDGET);
     if (!Buffer.isBuffer(body)) return refuseUnread(req, res, body);
     const verdict = judgeWebhook(body, signature, clientSecret, now() / 1000, { maxAgeSeconds, maxAheadSeconds });
     if (verdict.outcome !== 'store') {

@@ -1,7 +1,17 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { judgeWebhook } from '../../src/http/intercom-webhooks.ts';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  intercomWebhookRoute,
+  judgeWebhook,
+  WEBHOOK_PATH,
+  type WebhookRouteOptions,
+} from '../../src/http/intercom-webhooks.ts';
+import { BodyBudget } from '../../src/http/read-body.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
+import { logSink } from '../support/log-sink.ts';
 
 // The webhook's rules as a pure function: each refusal with its status, answer and log line, and what is stored.
 
@@ -90,5 +100,160 @@ describe('judgeWebhook on real payloads of topics the bridge does not act on', (
       }),
     );
     expect(judge(body)).toMatchObject({ outcome: 'malformed', status: 400 });
+  });
+});
+
+// The route itself, over real HTTP: what each answer is, what reaches the inbox, what is counted and logged.
+describe('intercomWebhookRoute', () => {
+  type Enqueued = { record: Record<string, unknown>; options: unknown };
+
+  async function serve(
+    options: Partial<WebhookRouteOptions> & { enqueue?: (record: Enqueued['record']) => Promise<boolean> } = {},
+  ) {
+    const sink = logSink();
+    const enqueued: Enqueued[] = [];
+    const outcomes: string[] = [];
+    const route = intercomWebhookRoute({
+      clientSecret: SECRET,
+      logger: sink.logger,
+      now: () => NOW * 1000 + 250,
+      onOutcome: (o) => outcomes.push(o),
+      ...options,
+      inbox: {
+        enqueue: async (record, opts) => {
+          enqueued.push({ record: { ...record }, options: opts });
+          return options.enqueue ? options.enqueue(record as unknown as Enqueued['record']) : true;
+        },
+      },
+    });
+    const server = createServer((req, res) => route.handler(req, res));
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`;
+    const post = async (body: Buffer | string, headers: Record<string, string> = {}) => {
+      const res = await fetch(url, { method: 'POST', body, headers });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    };
+    return { url, post, enqueued, outcomes, sink };
+  }
+  const signed = (body: Buffer) => ({ 'x-hub-signature': signWebhook(body, SECRET) });
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
+
+  it('stores a signed notification with its conversation, its date in seconds and the bytes received', async () => {
+    const { post, enqueued, outcomes } = await serve();
+    const body = envelope('conversation.admin.replied', NOW - 30, 'notif_9');
+    expect(await post(body, signed(body))).toEqual({ status: 200, body: { ok: true, duplicate: false } });
+    expect(enqueued).toEqual([
+      {
+        record: {
+          id: 'notif_9',
+          topic: 'conversation.admin.replied',
+          conversationId: '42',
+          createdAt: NOW - 30,
+          payload: body.toString('utf8'),
+          receivedAt: NOW * 1000 + 250,
+        },
+        options: { arrival: true },
+      },
+    ]);
+    expect(outcomes).toEqual(['accepted']);
+  });
+
+  it('answers a delivery it already has as a duplicate, 200 so Intercom stops sending it', async () => {
+    const { post, outcomes } = await serve({ enqueue: async () => false });
+    const body = envelope('conversation.user.replied');
+    expect(await post(body, signed(body))).toEqual({ status: 200, body: { ok: true, duplicate: true } });
+    expect(outcomes).toEqual(['duplicate']);
+  });
+
+  it('answers 500 when the store fails, so Intercom sends it again, and logs why', async () => {
+    const { post, outcomes, sink } = await serve({
+      enqueue: async () => {
+        throw new Error('database is down');
+      },
+    });
+    const body = envelope('conversation.user.replied');
+    expect(await post(body, signed(body))).toEqual({
+      status: 500,
+      body: { error: 'could not store the notification' },
+    });
+    expect(outcomes).toEqual(['error']);
+    expect(sink.lines()).toContainEqual(
+      expect.objectContaining({ level: 50, msg: 'webhook could not be stored', err: expect.anything() }),
+    );
+  });
+
+  it('takes a signature with spaces around it; refuses none, and a wrong one naming the sender', async () => {
+    const { post, enqueued, outcomes, sink } = await serve();
+    const body = envelope('conversation.user.replied');
+    expect((await post(body, { 'x-hub-signature': `  ${signWebhook(body, SECRET)} ` })).status).toBe(200);
+    expect(await post(body)).toEqual({ status: 401, body: { error: 'invalid signature' } });
+    expect((await post(body, { 'x-hub-signature': signWebhook(body, 'guess') })).status).toBe(401);
+    expect((await post(body, { 'x-hub-signature': '   ' })).status).toBe(401);
+    expect(enqueued).toHaveLength(1);
+    expect(outcomes).toEqual(['accepted', 'bad_signature', 'bad_signature', 'bad_signature']);
+    const refusals = sink.lines().filter((l) => String(l.msg).startsWith('webhook refused'));
+    expect(refusals.map((l) => [l.msg, l.remote])).toEqual([
+      ['webhook refused: no X-Hub-Signature header', '127.0.0.1'],
+      ['webhook refused: bad signature', '127.0.0.1'],
+      ['webhook refused: no X-Hub-Signature header', '127.0.0.1'],
+    ]);
+  });
+
+  it('without a client secret refuses every delivery with 503 and says what to set', async () => {
+    const { post, enqueued, outcomes, sink } = await serve({ clientSecret: undefined });
+    const body = envelope('conversation.user.replied');
+    expect(await post(body, signed(body))).toEqual({
+      status: 503,
+      body: { error: 'webhooks are not configured on this bridge' },
+    });
+    expect([enqueued.length, outcomes]).toEqual([0, ['unconfigured']]);
+    expect(sink.text()).toContain('INTERCOM_CLIENT_SECRET is not set');
+  });
+
+  it('refuses a body over the limit with 413 naming it, and one the shared budget cannot hold with 503', async () => {
+    const large = await serve({ maxBodyBytes: 100 });
+    const body = envelope('conversation.user.replied');
+    expect(await large.post(body, signed(body))).toEqual({ status: 413, body: { error: 'body over 100 bytes' } });
+    expect(large.outcomes).toEqual(['too_large']);
+
+    const busy = await serve({ bodyBudget: new BodyBudget({ freeBytes: 16, totalBytes: 32 }) });
+    const res = await fetch(busy.url, { method: 'POST', body, headers: signed(body) });
+    expect([res.status, res.headers.get('retry-after'), await res.json()]).toEqual([
+      503,
+      '1',
+      { error: 'busy, try again' },
+    ]);
+    expect([busy.enqueued.length, busy.outcomes]).toEqual([0, ['busy']]);
+  });
+
+  it('answers HEAD with 200 and stores nothing; answers a refused verdict with its status and counts it', async () => {
+    const { url, post, enqueued, outcomes } = await serve();
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    const old = envelope('conversation.user.replied', NOW - 2 * 24 * 3600);
+    expect(await post(old, signed(old))).toEqual({ status: 401, body: { error: 'notification too old' } });
+    expect([enqueued.length, outcomes]).toEqual([0, ['too_old']]);
+  });
+
+  it('counts a sender that goes away mid-body as aborted, answering nobody', async () => {
+    const { url, outcomes } = await serve();
+    const { hostname, port, pathname } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    await once(socket, 'connect');
+    socket.write(
+      `POST ${pathname} HTTP/1.1\r\nHost: x\r\nX-Hub-Signature: sha1=00\r\nContent-Length: 1000\r\n\r\n{"partial":`,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    for (let i = 0; i < 50 && outcomes.length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(outcomes).toEqual(['aborted']);
   });
 });
