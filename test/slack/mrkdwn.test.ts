@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CUT_SUFFIX,
+  cut,
   escapeMrkdwn,
+  htmlFirstLine,
   htmlToMrkdwn,
   isWebUrl,
   link,
@@ -58,6 +60,23 @@ describe('htmlToMrkdwn', () => {
 
   it('keeps plain text (no tags) with its line breaks, escaped', () => {
     expect(htmlToMrkdwn('line one\nline 2 < 3 & four > 1')).toBe('line one\nline 2 &lt; 3 &amp; four &gt; 1');
+    expect(htmlToMrkdwn('a &lt; b &gt; c &quot;d&quot; it&#39;s&nbsp;x &amp; y   \nz')).toBe(
+      'a &lt; b &gt; c "d" it\'s x &amp; y\nz',
+    );
+  });
+
+  it('keeps a pre’s text as written after a pre nested in it closes', () => {
+    expect(htmlToMrkdwn('<pre>x<pre>y</pre>  z  </pre>')).toContain('\n  z\n');
+  });
+
+  it('renders up to its cap whole: text just at the cap does not stop what follows', () => {
+    expect(htmlToMrkdwn(`<p>${'x'.repeat(12_000)}</p><p>more</p>`).endsWith('\n\nmore')).toBe(true);
+  });
+
+  it('the first line of a body, trimmed, also from a preformatted block', () => {
+    expect(htmlFirstLine('<pre>  indented\nnext</pre>')).toBe('indented');
+    expect(htmlFirstLine('<p><b>Hi</b> there</p><p>more</p>')).toBe('Hi there');
+    expect(htmlFirstLine(null)).toBe('');
   });
 
   it('renders hostile text inert', () => {
@@ -100,18 +119,29 @@ describe('htmlToMrkdwn, tag by tag', () => {
     ['a<div>b</div>c', 'a\n\nb\n\nc'],
     ['a<blockquote>q</blockquote>b', 'a\n\nq\n\nb'],
     ['a<h1>T</h1><h6>t</h6>b', 'a\n\nT\n\nt\n\nb'],
+    ['a<h2>T</h2><h3>u</h3><h4>v</h4><h5>w</h5>b', 'a\n\nT\n\nu\n\nv\n\nw\n\nb'],
     ['a<table><tr>r1</tr><tr>r2</tr></table>b', 'a\n\nr1\n\nr2\n\nb'],
+    ['a<table>t</table>b', 'a\n\nt\n\nb'],
     ['a<section>s</section>b', 'a\n\ns\n\nb'],
     // skipped: nothing inside shows, however they nest
     ['<p>a<script>x<style>y</style>z</script>b</p>', 'ab'],
     ['<head><title>T</title></head><p>body</p>', 'body'],
+    ['<title>T</title>x', 'x'],
+    ['<head>H</head>x', 'x'],
+    // and no tag inside them shows anything either
+    ['<script><img src="https://evil.example/x.png"></script>hi', 'hi'],
     ['<p>a<style>p{}</style></p><p>b</p>', 'a\n\nb'],
     // line breaks
     ['a<br>b<br/>c', 'a\nb\nc'],
+    // spaces at the start of a line go, as a browser would not show them
+    ['<p>a</p><p>  b</p>', 'a\n\nb'],
     ['<p>a</br>b</p>', 'a\nb'],
     // preformatted: text as written, in a code block
     ['<p>x</p><pre> a\n\n b\n\n</pre><p>y</p>', 'x\n\n```\n a\n\n b\n```\n\ny'],
     ['<pre><b>x</b>  y</pre>', '```\n*x*  y\n```'],
+    ['a<pre>b</pre>c', 'a\n\n```\nb\n```\n\nc'],
+    ['<pre>a</pre><p>x   y</p>', '```\na\n```\n\nx y'],
+    ['a<ul><li>x</li></ul>b', 'a\n\n• x\n\nb'],
     // lists and items
     ['<p>a</p><ul><li>x</li></ul><p>b</p>', 'a\n\n• x\n\nb'],
     ['<ol><li>a</li><li>b<ol><li>c</li><li>d</li></ol></li><li>e</li></ol>', '1. a\n2. b\n    1. c\n    2. d\n3. e'],
@@ -269,6 +299,23 @@ describe('links from customer HTML say where they lead', () => {
     ['<a href="https://example.com/docs"></a>', '<https://example.com/docs>'],
     // a label naming only the target's own host stays
     ['<a href="https://acme.example/reset?t=1">acme.example</a>', '<https://acme.example/reset?t=1|acme.example>'],
+    ['<a href="https://acme.example/y">https://acme.example/x</a>', '<https://acme.example/y|https://acme.example/x>'],
+    ['<a href="https://acme.example/x">https://acme.example./</a>', '<https://acme.example/x|https://acme.example./>'],
+    [
+      '<a href="https://b\u00FCcher.example/shop">b\u00FCcher.example</a>',
+      '<https://b\u00FCcher.example/shop|b\u00FCcher.example>',
+    ],
+    ['<a href="  https://acme.example/ ">acme.example</a>', '<https://acme.example/>'],
+    // dots as IDNA reads them, each of them; a scheme URL anywhere in the label; IPv4 addresses only
+    ['<a href="https://evil.test/">acme\u3002example</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">x\u3002y\u3002ab</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">see https://intranet/</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">10.20.30.40</a>', '<https://evil.test/>'],
+    // no host named: a dot with fewer than two letters after it, or numbers that are no IPv4 address
+    ['<a href="https://evil.test/">see e.g. this</a>', '<https://evil.test/|see e.g. this> (evil.test)'],
+    ['<a href="https://evil.test/">version 3.14</a>', '<https://evil.test/|version 3.14> (evil.test)'],
+    ['<a href="https://evil.test/">build 1234.5.6.7</a>', '<https://evil.test/|build 1234.5.6.7> (evil.test)'],
+    ['<a href="https://evil.test/">version 1.2.3.4.5</a>', '<https://evil.test/|version 1.2.3.4.5> (evil.test)'],
     ['<a href="https://acme.example/r">Mail ops@ACME.example</a>', '<https://acme.example/r|Mail ops@ACME.example>'],
     // not http(s): the text only, as before
     ['<a href="mailto:a@evil.test">write to acme.example</a>', 'write to acme.example'],
@@ -334,6 +381,16 @@ describe('links, truncation and dates', () => {
     expect(truncate(`${'a'.repeat(7)}👩‍💻${'b'.repeat(40)}`, 30)).toBe(`${'a'.repeat(7)}👩${CUT_SUFFIX}`);
   });
 
+  it('drops what the URL parser ignores around a link target and trims its label', () => {
+    expect(link(' \thttps://acme.example/a\tb\n ', '  go  ')).toBe('<https://acme.example/ab|go>');
+    expect(link('https://acme.example', 'https://acme.example')).toBe('<https://acme.example>');
+  });
+
+  it('cut leaves a value that fits as it is', () => {
+    expect(cut('x\uD83D', 2)).toBe('x\uD83D');
+    expect(cut('ab\uD83D\uDE00c', 3)).toBe('ab');
+  });
+
   it('formats dates the Slack way with a readable fallback', () => {
     expect(slackDate(1_700_000_000)).toBe('<!date^1700000000^{date_short_pretty} {time}|2023-11-14 22:13 UTC>');
   });
@@ -346,6 +403,9 @@ describe('slackTextToHtml (a Slack message as an Intercom note)', () => {
     );
     expect(slackTextToHtml('<@U123> <#C9|support> <!here> <!subteam^S1|@team> 1 &lt; 2')).toBe(
       '<p>@U123 #support @here @team 1 &lt; 2</p>',
+    );
+    expect(slackTextToHtml('<@U123|alice> <#C9> <mailto:a@acme.example>')).toBe(
+      '<p>@alice #C9 <a href="mailto:a@acme.example">a@acme.example</a></p>',
     );
     expect(slackTextToHtml('<javascript:alert(1)|click>\n\nnext')).toBe('<p>click</p><p>next</p>');
     expect(slackTextToHtml('   ')).toBe('');
