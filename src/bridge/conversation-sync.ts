@@ -448,9 +448,6 @@ export class ConversationSync {
   }
 }
 
-/** What a part's line needs to know about the rest of the conversation. */
-/** The context of a conversation's parts (oldest first, as Intercom lists them). */
-/** A part's thread line, with its own actor and data (an assignment's assignee is named by the caller). */
 /** The card data stored with a card, read back; undefined when there is none or it is not readable. */
 function shownCardData(shown: string | undefined): CardData | undefined {
   if (!shown) return undefined;
@@ -461,18 +458,6 @@ function shownCardData(shown: string | undefined): CardData | undefined {
   }
 }
 
-/** What a conversation's card shows, given the names the directory found (null for one it could not). */
-/** The contact's name, email and phone; for a contact that is gone, the first message's author's (a customer's). */
-/**
- * Who started the conversation, from Intercom's `delivered_as` (customer_initiated, admin_initiated — a teammate's
- * message, a ticket or group e-mail —, automated — Series and other outbounds —, campaigns_initiated — legacy
- * campaigns —, operator_initiated — a custom bot) and, when that is missing (older API shapes), its author's type.
- */
-/**
- * A message as the thread shows it: what the person newly wrote, without the quoted e-mail history and signature
- * (which the reader is told are in Intercom). Notes are the team's own words and are shown whole.
- */
-/** Which thread line a part becomes; undefined for parts not worth a line (attribute changes, workflows…). */
 type AppliedTag = NonNullable<Conversation['tags']>['tags'][number];
 
 function tagKey(tag: AppliedTag): string {
@@ -486,5 +471,3 @@ function tagKeys(conversation: Conversation): string[] {
 function digest(data: CardData): string {
   return createHash('sha1').update(JSON.stringify(data)).digest('hex');
 }
-
-/** Intercom Inbox link to a conversation (the format Intercom's own notifications use). */
