@@ -152,7 +152,7 @@ describe('RateLimitPacer', () => {
   });
 
   it('after a long gap places the new window on the old one’s cadence', async () => {
-    const { c, pacer, takeMany } = paced({ lowWater: 10, windowMs: 10_000 });
+    const { c, pacer, takeMany } = paced({ lowWater: 10 }); // Intercom's 10 s window, the default
     pacer.observe({ limit: '20', remaining: '0', reset: String(T0 / 1000 + 1) });
     c.t += 25_000; // resets at +1 s, +11 s, +21 s passed: this window ends at +31 s, 6 s from now
     // 20 assumed: ten pass, then the last ten share the 6 s left
@@ -216,5 +216,48 @@ describe('RateLimitPacer', () => {
     await Promise.all([first, second]);
     expect(order).toEqual(['first', 'second']);
     expect(pacer.acquire()).toBeUndefined(); // nobody waits any more: the fast path again
+  });
+
+  it('opens the next window at the very instant of the reset, once: no burst beyond the limit then', async () => {
+    const { c, pacer, takeMany } = paced({ lowWater: 10 });
+    pacer.observe({ limit: '20', remaining: '0', reset: String(T0 / 1000 + 1) });
+    c.t += 1000; // exactly the reset
+    expect(await takeMany(12)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 1000]);
+  });
+
+  it('keeps what it knows when a reading lacks a header: the limit, and a spent window', async () => {
+    const noLimit = paced({ lowWater: 10 });
+    noLimit.pacer.observe({ limit: '20', remaining: '0', reset: String(T0 / 1000 + 1) });
+    noLimit.pacer.observe({ remaining: '0', reset: String(T0 / 1000 + 1) }); // no X-RateLimit-Limit this time
+    noLimit.c.t += 1000;
+    expect((await noLimit.takeMany(11)).at(-1)).toBeGreaterThan(0); // still 20 assumed: spacing after ten
+
+    const noRemaining = paced();
+    noRemaining.pacer.observe({ limit: '100', remaining: '0', reset: String(T0 / 1000 + 1) });
+    noRemaining.pacer.observe({ limit: '100', reset: String(T0 / 1000 + 10) });
+    expect((await noRemaining.take()).waited).toBe(1000);
+  });
+
+  it('takes a later window’s reading whole and ignores a late answer from an earlier window', async () => {
+    const later = paced({ lowWater: 10 });
+    later.pacer.observe({ limit: '100', remaining: '5', reset: String(T0 / 1000 + 10) });
+    later.pacer.observe({ limit: '100', remaining: '99', reset: String(T0 / 1000 + 20) });
+    expect(await later.takeMany(3)).toEqual([0, 0, 0]);
+
+    const late = paced({ lowWater: 10 });
+    late.pacer.observe({ limit: '100', remaining: '50', reset: String(T0 / 1000 + 20) });
+    late.pacer.observe({ limit: '100', remaining: '5', reset: String(T0 / 1000 + 10) }); // from the window before
+    expect(await late.takeMany(3)).toEqual([0, 0, 0]);
+  });
+
+  it('an answer that reports only some of the calls let through leaves the others counted', async () => {
+    const { pacer, takeMany } = paced({ lowWater: 10 });
+    const reset = String(T0 / 1000 + 10);
+    pacer.observe({ limit: '100', remaining: '20', reset });
+    await takeMany(5);
+    pacer.observe({ limit: '100', remaining: '18', reset }); // two of our five answered: three still out
+    const after = await takeMany(6);
+    expect(after.slice(0, 5)).toEqual([0, 0, 0, 0, 0]); // 15 left by our count, spacing from 10
+    expect(after[5]).toBeGreaterThan(0);
   });
 });
