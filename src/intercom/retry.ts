@@ -10,7 +10,6 @@ export type AttemptFailure =
   | { kind: 'timeout' };
 
 export interface RetryPolicy {
-  readonly name: string;
   /** Retries after the first attempt. */
   readonly maxRetries: number;
   /** First backoff delay; doubles each retry, with jitter. */
@@ -26,7 +25,6 @@ const transientStatus = (status: number) => status === 408 || status === 429 || 
 
 /** Reads and other requests that change nothing when repeated (GET, PUT, DELETE, search): 408, 429, 5xx, network errors. */
 export const idempotentRetryPolicy: RetryPolicy = Object.freeze({
-  name: 'idempotent',
   maxRetries: 4,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
@@ -39,7 +37,6 @@ export const idempotentRetryPolicy: RetryPolicy = Object.freeze({
  * a 429, or a connection that was never made. Never after a timeout, a broken connection or a 5xx.
  */
 export const unprocessedOnlyRetryPolicy: RetryPolicy = Object.freeze({
-  name: 'unprocessed-only',
   maxRetries: 4,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
@@ -49,7 +46,6 @@ export const unprocessedOnlyRetryPolicy: RetryPolicy = Object.freeze({
 
 /** Never retries: for callers that handle failure themselves. */
 export const noRetryPolicy: RetryPolicy = Object.freeze({
-  name: 'none',
   maxRetries: 0,
   baseDelayMs: 0,
   maxDelayMs: 0,
@@ -59,7 +55,7 @@ export const noRetryPolicy: RetryPolicy = Object.freeze({
 
 /** The same policy with tiny delays, so tests exercise retries without sleeping. */
 export function withFastDelays(policy: RetryPolicy, delayMs = 1): RetryPolicy {
-  return Object.freeze({ ...policy, name: `${policy.name}-fast`, baseDelayMs: delayMs, maxDelayMs: delayMs });
+  return Object.freeze({ ...policy, baseDelayMs: delayMs, maxDelayMs: delayMs });
 }
 
 /**
