@@ -7,6 +7,7 @@ import type { ClockTimer } from '../../src/bridge/jobs.ts';
 import type { CardData, ThreadLine } from '../../src/bridge/model.ts';
 import type { RouteDecision, SlackPort } from '../../src/bridge/ports.ts';
 import { IntercomClient } from '../../src/intercom/client.ts';
+import { IntercomError } from '../../src/intercom/errors.ts';
 import { noRetryPolicy } from '../../src/intercom/retry.ts';
 import { parseNotification } from '../../src/intercom/webhooks.ts';
 import { SqliteStore } from '../../src/store/sqlite.ts';
@@ -363,14 +364,19 @@ describe('ConversationSync, what each event and part does', () => {
     expect(logged('conversation deleted in Intercom')).toMatchObject([{ conversationId: id }]);
     expect(logged('card of a deleted conversation not redrawn: it predates stored cards')).toEqual([]);
 
-    // one without a card: nothing to do; one whose card predates stored card data: the thread says so
+    await sync().handle(event('conversation.deleted', id));
+
+    // one without a card: nothing to do; one whose card predates stored card data, or whose data cannot be read
     await sync().handle(event('conversation.deleted', 'never-seen'));
     await store.saveCard({ conversationId: 'old', channel: 'C1', ts: '0.1', fingerprint: 'f' });
+    await store.saveCard({ conversationId: 'torn', channel: 'C1', ts: '0.2', fingerprint: 'f', shown: '{"conv' });
     await sync().handle(event('conversation.deleted', 'old'));
+    await sync().handle(event('conversation.deleted', 'torn'));
     expect(slack.updates).toEqual([]);
-    expect(slack.lines.map((l) => l.threadTs)).toEqual(['1.1', '0.1']);
+    expect(slack.lines.map((l) => l.threadTs)).toEqual(['1.1', '0.1', '0.2']);
     expect(logged('card of a deleted conversation not redrawn: it predates stored cards')).toMatchObject([
       { conversationId: 'old' },
+      { conversationId: 'torn' },
     ]);
   });
 
@@ -396,6 +402,7 @@ describe('ConversationSync, what each event and part does', () => {
     await s.handle(event('conversation.priority.updated', id, 'n1'));
     c.priority = 'not_priority';
     fake.addPart(id, { part_type: 'priority_changed', author: { type: 'admin', id: '992', name: 'Bob' } });
+    fake.addPart(id, { part_type: 'comment', body: '<p>thanks</p>', author: { type: 'user', id: 'u', name: 'Dana' } });
     await s.handle(event('conversation.priority.updated', id, 'n2'));
     await s.handle(event('conversation.rating.added', id, 'n3')); // no rating in Intercom yet: nothing
     c.conversation_rating = { rating: 4, remark: 'Quick, thanks', created_at: 1_700_000_000 };
@@ -403,11 +410,28 @@ describe('ConversationSync, what each event and part does', () => {
     await s.handle(event('conversation.admin.replied', id, 'n5')); // not a rating event: no rating line
     c.conversation_rating = { rating: 2, remark: null, created_at: 1_700_000_000 };
     await s.handle(event('conversation.rating.added', id, 'n6'));
-    expect(slack.lines.map((l) => [l.line.kind, l.line.actor, l.line.detail, l.key])).toEqual([
+    const events = slack.lines.filter((l) => l.key?.startsWith('event:'));
+    expect(events.map((l) => [l.line.kind, l.line.actor, l.line.detail, l.key])).toEqual([
       ['priority', 'Alice', 'priority', 'event:n1'],
       ['priority', 'Bob', null, 'event:n2'],
       ['rating', 'Dana', '4/5: “Quick, thanks”', 'event:n4'],
       ['rating', 'Dana', '2/5', 'event:n6'],
+    ]);
+    expect(slack.searches).toBe(0); // a repeated event is known shown: Slack is not asked
+
+    // no part naming who changed it, a part without an author, a rating on a conversation without a contact
+    const bare = fake.addConversation({});
+    const bareId = String(bare.id);
+    await s.sync(bareId);
+    await s.handle(event('conversation.priority.updated', bareId, 'n7'));
+    fake.addPart(bareId, { part_type: 'priority_changed', author: null });
+    await s.handle(event('conversation.priority.updated', bareId, 'n8'));
+    bare.conversation_rating = { rating: 5, remark: 'great', created_at: 1_700_000_000 };
+    await s.handle(event('conversation.rating.added', bareId, 'n9'));
+    expect(slack.lines.slice(-3).map((l) => [l.line.kind, l.line.actor])).toEqual([
+      ['priority', null],
+      ['priority', null],
+      ['rating', null],
     ]);
   });
 
@@ -427,15 +451,20 @@ describe('ConversationSync, what each event and part does', () => {
     if (!vip) throw new Error('no vip tag');
     vip.applied_at = Number(vip.applied_at) + 60; // removed and applied again a minute later
     delete byContact.applied_by;
+    const unsigned = fake.applyTag(id, 'imported', undefined);
+    delete unsigned.applied_by;
+    const blank = fake.applyTag(id, 'y', '992');
+    blank.name = ''; // alone in its teammate's group: no line at all
     await s.sync(id);
     expect(slack.lines.map((l) => [l.line.actor, l.line.detail])).toEqual([
       ['Alice', 'vip, billing'],
       [null, 'auto'],
       ['Alice', 'vip'],
+      [null, 'imported'],
     ]);
     delete c.tags; // a conversation whose payload has no tags
     await s.sync(id);
-    expect(slack.lines).toHaveLength(3);
+    expect(slack.lines).toHaveLength(4);
   });
 
   it('queues a copy of each customer file once, the first message’s too; none of a teammate’s or without a URL', async () => {
@@ -463,6 +492,13 @@ describe('ConversationSync, what each event and part does', () => {
       [`file:${theirs.id}:0`, 'a.pdf', '1.1'],
       [`file:${theirs.id}:1`, 'b.pdf', '1.1'],
     ]);
+    // a message a teammate sent first, with files: theirs, not copied
+    const outbound = fake.addConversation({ author: alice });
+    const outboundSource = outbound.source as Json;
+    outboundSource.delivered_as = 'admin_initiated';
+    outboundSource.attachments = [file('brochure.pdf')];
+    await s.sync(String(outbound.id));
+    expect(jobs).toHaveLength(3);
     // without FILES=upload the same conversation only shows its links
     const d = fake.addConversation({});
     fake.addPart(String(d.id), {
@@ -536,7 +572,9 @@ describe('ConversationSync, what each event and part does', () => {
     const id = String(fake.addConversation({}).id);
     await sync().sync(id);
     fake.addPart(id, { part_type: 'comment', body: '<p>more</p>', author: customer });
+    fake.addPart(id, { part_type: 'comment', body: '<p>and more</p>', author: customer });
     await sync().sync(id);
+    expect(slack.lines).toHaveLength(2);
     expect(slack.searches).toBe(0);
 
     const other = String(fake.addConversation({}).id);
@@ -546,8 +584,17 @@ describe('ConversationSync, what each event and part does', () => {
     };
     await expect(sync().sync(other)).rejects.toThrow('ECONNREFUSED');
     slack.postCard = postCard;
+    route = { channel: 'C5' }; // routed elsewhere now: nothing was attempted there
     await sync().sync(other);
-    expect(slack.cards.filter((c) => c.card.conversationId === other)).toHaveLength(1);
+    expect(slack.searches).toBe(0);
+    const third = String(fake.addConversation({}).id);
+    slack.postCard = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
+    await expect(sync().sync(third)).rejects.toThrow('ECONNREFUSED');
+    slack.postCard = postCard;
+    await sync().sync(third);
+    expect(slack.cards.filter((c) => c.card.conversationId === third)).toHaveLength(1);
     expect(slack.searches).toBe(1);
     expect(logged('found the card an interrupted attempt posted: using it')).toEqual([]);
   });
@@ -562,6 +609,7 @@ describe('ConversationSync, what each event and part does', () => {
     delete noContacts.contacts;
     for (const c of [a, b, noContacts]) await sync().sync(String(c.id));
     expect(slack.cards.map((c) => c.card.contact.company)).toEqual([null, null, null]);
+    expect(fake.calls('GET', /^\/contacts\//)).toHaveLength(2); // none for the conversation without one
 
     fake.companies.push({ type: 'company', id: 'co1', name: 'Acme' });
     const withCompany = fake.addContact({
@@ -580,15 +628,29 @@ describe('ConversationSync, what each event and part does', () => {
   it('names an assignment’s assignee, or says which one it could not name', async () => {
     fake.addTeam({ name: 'Billing', id: '55' });
     const id = String(fake.addConversation({}).id);
-    for (const to of [null, { type: 'team', id: '55' }, { type: 'team', id: '77' }, { type: 'admin', id: '5' }])
+    const targets = [null, { type: 'team', id: '55' }, { type: 'team', id: '77' }, { type: 'admin', id: '5' }];
+    for (const to of [...targets, { type: 'admin', id: '991' }])
       fake.addPart(id, { part_type: 'assignment', author: alice, assigned_to: to });
+    fake.addPart(id, { part_type: 'close', author: null, assigned_to: { type: 'admin', id: '991' } });
     await sync().sync(id);
     expect(slack.lines.map((l) => [l.line.kind, l.line.detail])).toEqual([
       ['assignment', null],
       ['assignment', 'Billing'],
       ['assignment', 'team 77'],
       ['assignment', 'admin 5'],
+      ['assignment', 'Alice'],
+      ['close', undefined],
     ]);
+  });
+
+  it('gives a card’s data for a preview; a directory Intercom cannot answer is an error to retry', async () => {
+    const id = String(fake.addConversation({ subject: 'Preview me' }).id);
+    expect(await sync().cardData(id)).toMatchObject({ conversationId: id, subject: 'Preview me' });
+    await expect(sync().cardData('nope')).rejects.toBeInstanceOf(IntercomError);
+    fake.fail({ method: 'GET', path: '/admins', status: 500, times: 5 });
+    const assigned = String(fake.addConversation({ adminAssigneeId: 991 }).id);
+    await expect(sync().sync(assigned)).rejects.toBeInstanceOf(RetryLater);
+    expect(slack.cards).toEqual([]);
   });
 
   it('hands the clocks the card’s scene and the notifier each part it posted', async () => {
@@ -648,6 +710,7 @@ describe('conversationIdOf', () => {
     expect(conversationIdOf(n({ type: 'conversation', id: '5' }))).toBe('5');
     expect(conversationIdOf(n({ type: 'conversation_part', id: '9', conversation_id: 7 }))).toBe('7');
     expect(conversationIdOf(n({ type: 'contact', id: 'c' }))).toBeNull();
+    expect(conversationIdOf(n({ type: 'conversation' }))).toBeNull();
   });
 });
 
