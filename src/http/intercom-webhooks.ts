@@ -144,10 +144,13 @@ export function intercomWebhookRoute(options: WebhookRouteOptions) {
   };
 }
 
-/** The X-Hub-Signature header (the first, when sent more than once), or undefined when none or empty. */
+/**
+ * The X-Hub-Signature header, or undefined when none or empty. Node has already stripped the spaces around it, and
+ * joined a header sent twice with ", " (which then verifies as nothing).
+ */
 function signatureOf(req: IncomingMessage): string | undefined {
   const header = req.headers['x-hub-signature'];
-  return (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+  return (Array.isArray(header) ? header[0] : header) || undefined;
 }
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {

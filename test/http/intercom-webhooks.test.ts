@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
   type WebhookRouteOptions,
 } from '../../src/http/intercom-webhooks.ts';
 import { BodyBudget } from '../../src/http/read-body.ts';
+import { routesServer } from '../../src/http/routes-server.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { logSink } from '../support/log-sink.ts';
 
@@ -47,7 +48,12 @@ describe('judgeWebhook', () => {
 
   it('refuses a signed body that is not a notification, naming the problems', () => {
     const verdict = judge(Buffer.from('{"id":"x"}'));
-    expect(verdict).toMatchObject({ outcome: 'malformed', status: 400, log: { level: 'warn' } });
+    expect(verdict).toMatchObject({
+      outcome: 'malformed',
+      status: 400,
+      answer: { error: 'not an Intercom notification' },
+      log: { level: 'warn', msg: 'webhook refused: not a notification' },
+    });
     if (verdict.outcome !== 'store')
       expect(verdict.answer.problems).toEqual(expect.arrayContaining([expect.any(String)]));
   });
@@ -56,13 +62,22 @@ describe('judgeWebhook', () => {
     const old = judge(envelope('conversation.user.created', NOW - WINDOW.maxAgeSeconds - 1));
     const ahead = judge(envelope('conversation.user.created', NOW + WINDOW.maxAheadSeconds + 1));
     expect([old.outcome, ahead.outcome]).toEqual(['too_old', 'too_new']);
+    expect(ahead).toMatchObject({
+      status: 401,
+      answer: { error: 'notification dated in the future' },
+      log: { msg: 'webhook refused: dated more than 300 s in the future (a clock off, or a forgery?)' },
+    });
     expect(old).toMatchObject({ status: 401, log: { fields: { notification: 'notif_1' } } });
     expect(judge(envelope('conversation.user.created', NOW - WINDOW.maxAgeSeconds)).outcome).toBe('store');
     expect(judge(envelope('conversation.user.created', NOW + WINDOW.maxAheadSeconds)).outcome).toBe('store');
   });
 
   it('answers a ping and ignores topics the bridge does not use, storing neither', () => {
-    expect(judge(envelope('ping'))).toMatchObject({ outcome: 'ping', status: 200, log: { level: 'info' } });
+    expect(judge(envelope('ping'))).toMatchObject({
+      outcome: 'ping',
+      status: 200,
+      log: { level: 'info', msg: 'Intercom ping received', fields: { notification: 'notif_1', appId: 'abc123' } },
+    });
     expect(judge(envelope('contact.created'))).toMatchObject({
       outcome: 'ignored',
       status: 200,
@@ -87,6 +102,7 @@ describe('judgeWebhook on real payloads of topics the bridge does not act on', (
   it('Intercom’s own ping (id null, delivery_status null) is answered as a ping, not refused', () => {
     const verdict = judge(real('webhook-ping.json'));
     expect(verdict).toMatchObject({ outcome: 'ping', status: 200, answer: { ok: true } });
+    if (verdict.outcome !== 'store') expect(verdict.log.fields.notification).toBeNull();
   });
 
   it('a topic the bridge acts on, with data it cannot read, is still refused', () => {
@@ -126,7 +142,7 @@ describe('intercomWebhookRoute', () => {
         },
       },
     });
-    const server = createServer((req, res) => route.handler(req, res));
+    const server = routesServer([route]); // as main.ts serves it: by its own path and methods
     servers.push(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -148,7 +164,7 @@ describe('intercomWebhookRoute', () => {
   });
 
   it('stores a signed notification with its conversation, its date in seconds and the bytes received', async () => {
-    const { post, enqueued, outcomes } = await serve();
+    const { url, post, enqueued, outcomes, sink } = await serve();
     const body = envelope('conversation.admin.replied', NOW - 30, 'notif_9');
     expect(await post(body, signed(body))).toEqual({ status: 200, body: { ok: true, duplicate: false } });
     expect(enqueued).toEqual([
@@ -165,13 +181,25 @@ describe('intercomWebhookRoute', () => {
       },
     ]);
     expect(outcomes).toEqual(['accepted']);
+    expect(sink.lines().filter((l) => l.msg === 'webhook accepted')).toMatchObject([
+      {
+        component: 'intercom-webhooks',
+        notification: 'notif_9',
+        topic: 'conversation.admin.replied',
+        duplicate: false,
+      },
+    ]);
+    const res = await fetch(url, { method: 'POST', body, headers: signed(body) });
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect((await fetch(url)).status).toBe(405); // GET: not a method it takes
   });
 
   it('answers a delivery it already has as a duplicate, 200 so Intercom stops sending it', async () => {
-    const { post, outcomes } = await serve({ enqueue: async () => false });
+    const { post, outcomes, sink } = await serve({ enqueue: async () => false });
     const body = envelope('conversation.user.replied');
     expect(await post(body, signed(body))).toEqual({ status: 200, body: { ok: true, duplicate: true } });
     expect(outcomes).toEqual(['duplicate']);
+    expect(sink.lines().filter((l) => l.msg === 'webhook accepted')).toMatchObject([{ duplicate: true }]);
   });
 
   it('answers 500 when the store fails, so Intercom sends it again, and logs why', async () => {
@@ -224,6 +252,9 @@ describe('intercomWebhookRoute', () => {
     const body = envelope('conversation.user.replied');
     expect(await large.post(body, signed(body))).toEqual({ status: 413, body: { error: 'body over 100 bytes' } });
     expect(large.outcomes).toEqual(['too_large']);
+    expect(large.sink.lines()).toContainEqual(
+      expect.objectContaining({ msg: 'webhook refused: body too large', limit: 100 }),
+    );
 
     const busy = await serve({ bodyBudget: new BodyBudget({ freeBytes: 16, totalBytes: 32 }) });
     const res = await fetch(busy.url, { method: 'POST', body, headers: signed(body) });
@@ -233,18 +264,35 @@ describe('intercomWebhookRoute', () => {
       { error: 'busy, try again' },
     ]);
     expect([busy.enqueued.length, busy.outcomes]).toEqual([0, ['busy']]);
+    expect(busy.sink.text()).toContain('webhook refused: too many large bodies being read at once');
   });
 
   it('answers HEAD with 200 and stores nothing; answers a refused verdict with its status and counts it', async () => {
-    const { url, post, enqueued, outcomes } = await serve();
-    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    const { url, post, enqueued, outcomes, sink } = await serve();
+    const head = await fetch(url, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, null]);
     const old = envelope('conversation.user.replied', NOW - 2 * 24 * 3600);
     expect(await post(old, signed(old))).toEqual({ status: 401, body: { error: 'notification too old' } });
     expect([enqueued.length, outcomes]).toEqual([0, ['too_old']]);
+    const refusal = sink.lines().find((l) => l.msg === 'webhook refused: too old (a replay?)');
+    expect(refusal).toMatchObject({ notification: 'notif_1', component: 'intercom-webhooks' });
+    expect(refusal).not.toHaveProperty('remote'); // only a bad signature names the sender
+  });
+
+  it('refuses what is dated more than 5 minutes ahead by default, and needs no onOutcome', async () => {
+    const { post, enqueued } = await serve({ onOutcome: undefined });
+    const soon = envelope('conversation.user.replied', NOW + 4 * 60, 'soon');
+    const later = envelope('conversation.user.replied', NOW + 6 * 60, 'later');
+    expect((await post(soon, signed(soon))).status).toBe(200);
+    expect(await post(later, signed(later))).toEqual({
+      status: 401,
+      body: { error: 'notification dated in the future' },
+    });
+    expect(enqueued.map((e) => e.record.id)).toEqual(['soon']);
   });
 
   it('counts a sender that goes away mid-body as aborted, answering nobody', async () => {
-    const { url, outcomes } = await serve();
+    const { url, outcomes, sink } = await serve();
     const { hostname, port, pathname } = new URL(url);
     const socket = connect({ host: hostname, port: Number(port) });
     await once(socket, 'connect');
@@ -255,5 +303,6 @@ describe('intercomWebhookRoute', () => {
     socket.destroy();
     for (let i = 0; i < 50 && outcomes.length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(outcomes).toEqual(['aborted']);
+    expect(sink.text()).toContain('webhook abandoned by its sender mid-body');
   });
 });
