@@ -55,6 +55,28 @@ describe('FakeSlack with the real WebClient', () => {
     await expect(limited.chat.postMessage({ channel: 'C0SUPPORT', text: 'x' })).resolves.toMatchObject({ ok: true });
   });
 
+  it('keeps Slack’s rate limits when told to: a burst per channel, then one a second; calls a minute per method', async () => {
+    slack.addChannel({ id: 'C0OTHER' });
+    slack.rateLimits = { postMessagePerChannel: { perSecond: 1, burst: 2 }, perMinute: { 'chat.update': 2 } };
+    const limited = new WebClient(slack.token, { slackApiUrl: slack.apiUrl, rejectRateLimitedCalls: true });
+    const post = (channel: string) => limited.chat.postMessage({ channel, text: 'x' });
+    const first = await post('C0SUPPORT');
+    await post('C0SUPPORT');
+    await expect(post('C0SUPPORT')).rejects.toMatchObject({ retryAfter: 1 });
+    await expect(post('C0OTHER')).resolves.toMatchObject({ ok: true }); // another channel has its own
+    const update = () => limited.chat.update({ channel: 'C0SUPPORT', ts: first.ts as string, text: 'y' });
+    await update();
+    await update();
+    const refused = await update().then(
+      () => undefined,
+      (e: { retryAfter?: number }) => e.retryAfter,
+    );
+    expect(refused).toBeGreaterThanOrEqual(29); // two a minute: the next in about 30 s
+    expect(slack.callsOf('chat.postMessage').map((c) => c.status)).toEqual([undefined, undefined, 429, undefined]);
+    await new Promise((r) => setTimeout(r, 1_050));
+    await expect(post('C0SUPPORT')).resolves.toMatchObject({ ok: true });
+  });
+
   it('looks users up, with their email', async () => {
     slack.addUser({ id: 'U0ALICE', name: 'Alice', email: 'alice@example.com' });
     const { user } = await client.users.info({ user: 'U0ALICE' });

@@ -34,6 +34,24 @@ export interface SlackFault {
   times?: number;
 }
 
+/**
+ * Slack's rate limits, when a test turns them on (`fake.rateLimits = …`): "1 message per second per channel, short
+ * bursts >1 allowed" for chat.postMessage, and per-method limits a minute across the workspace (tiers 1–4: 1, 20,
+ * 50, 100+). Past a limit the call is answered 429 with Retry-After in whole seconds, as Slack does.
+ */
+export interface SlackRateLimits {
+  postMessagePerChannel?: { perSecond: number; burst: number };
+  perMinute?: Record<string, number>;
+}
+
+/** A token bucket: `capacity` calls at once, refilled at `perMs` a millisecond. */
+interface Bucket {
+  tokens: number;
+  at: number;
+  capacity: number;
+  perMs: number;
+}
+
 interface Channel {
   id: string;
   name: string;
@@ -116,6 +134,9 @@ export class FakeSlack {
   readonly #responseGates: Array<{ id: string | undefined; gate: Gate<ResponsePost> }> = [];
   /** History and replies leave out message metadata even when asked for it: nothing can be found by it. */
   withholdMetadata = false;
+  /** Slack's rate limits; none unless a test sets them. */
+  rateLimits: SlackRateLimits | undefined;
+  readonly #buckets = new Map<string, Bucket>();
   /** The bot token's scopes, as the x-oauth-scopes header reports them (the manifest's, unless a test says not). */
   grantedScopes: string[] = [
     'chat:write',
@@ -301,6 +322,12 @@ export class FakeSlack {
       return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
     }
     if (fault?.status) return send(res, fault.status, { ok: false, error: 'fatal_error' });
+    const waitSeconds = this.#overLimit(method, args);
+    if (waitSeconds !== undefined) {
+      call.status = 429;
+      res.writeHead(429, { 'retry-after': String(waitSeconds), 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    }
     if (fault?.error) {
       const scopes = fault.needed ? { needed: fault.needed, provided: this.grantedScopes.join(',') } : {};
       return send(res, 200, { ok: false, error: fault.error, ...scopes });
@@ -476,6 +503,30 @@ export class FakeSlack {
     const published = { id, team_id: TEAM_ID, ...view, hash: this.#nextTs(), app_installed_team_id: TEAM_ID };
     this.homeViews.set(user, published);
     return { ok: true, view: published };
+  }
+
+  /** Seconds to wait when this call is over one of `rateLimits`, else undefined (and the call is counted). */
+  #overLimit(method: string, args: Record<string, unknown>): number | undefined {
+    const limits = this.rateLimits;
+    if (!limits) return undefined;
+    const buckets: Array<[string, number, number]> = [];
+    const perMinute = limits.perMinute?.[method];
+    if (perMinute !== undefined) buckets.push([`method:${method}`, perMinute, perMinute / 60_000]);
+    const perChannel = limits.postMessagePerChannel;
+    if (perChannel && method === 'chat.postMessage')
+      buckets.push([`channel:${String(args.channel)}`, perChannel.burst, perChannel.perSecond / 1000]);
+    const now = Date.now();
+    const filled = buckets.map(([key, capacity, perMs]) => {
+      const bucket = this.#buckets.get(key) ?? { tokens: capacity, at: now, capacity, perMs };
+      bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * perMs);
+      bucket.at = now;
+      this.#buckets.set(key, bucket);
+      return bucket;
+    });
+    const short = filled.filter((b) => b.tokens < 1);
+    if (short.length) return Math.max(...short.map((b) => Math.max(1, Math.ceil((1 - b.tokens) / b.perMs / 1000))));
+    for (const bucket of filled) bucket.tokens -= 1;
+    return undefined;
   }
 
   #takeFault(method: string): SlackFault | undefined {
