@@ -226,9 +226,11 @@ export class InboxWorker {
         outcome('parked', reason);
         return;
       }
-      const afterMs =
-        error instanceof RetryLater && error.afterMs !== undefined ? error.afterMs : this.#backoff(delivery.attempts);
-      await store.retry(delivery.id, this.#o.now() + afterMs, reason);
+      // a rate limit (Slack's or Intercom's wait) is not the delivery failing: it does not count toward parking, and
+      // the deliveries it held back come back spread over a second wait rather than all at once
+      const limited = error instanceof RetryLater && error.afterMs !== undefined;
+      const afterMs = limited ? error.afterMs * (1 + this.#o.random()) : this.#backoff(delivery.attempts);
+      await store.retry(delivery.id, this.#o.now() + afterMs, reason, { counted: !limited });
       outcome('retry', reason);
       logger.warn(
         { ...where, err: error, attempts: delivery.attempts, retryInMs: Math.round(afterMs) },

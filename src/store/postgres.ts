@@ -219,10 +219,11 @@ export class PostgresStore implements Store {
     );
   }
 
-  async retry(id: string, nextAttemptAt: number, error: string): Promise<void> {
+  async retry(id: string, nextAttemptAt: number, error: string, options: { counted?: boolean } = {}): Promise<void> {
     await this.#query(
-      'UPDATE inbox SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3',
-      [nextAttemptAt, error, id],
+      `UPDATE inbox SET next_attempt_at = $1, last_error = $2, attempts = attempts - $3, lease_owner = NULL,
+         lease_until = NULL WHERE id = $4`,
+      [nextAttemptAt, error, options.counted === false ? 1 : 0, id],
     );
   }
 

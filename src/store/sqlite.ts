@@ -192,10 +192,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  async retry(id: string, nextAttemptAt: number, error: string): Promise<void> {
+  async retry(id: string, nextAttemptAt: number, error: string, options: { counted?: boolean } = {}): Promise<void> {
     this.#sql(
-      'UPDATE inbox SET next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?',
-    ).run(nextAttemptAt, error, id);
+      `UPDATE inbox SET next_attempt_at = ?, last_error = ?, attempts = attempts - ?, lease_owner = NULL,
+         lease_until = NULL WHERE id = ?`,
+    ).run(nextAttemptAt, error, options.counted === false ? 1 : 0, id);
   }
 
   async park(id: string, error: string): Promise<void> {

@@ -24,8 +24,12 @@ export interface Store {
   /** Marks a leased delivery done. */
   complete(id: string): Promise<void>;
 
-  /** Releases a leased delivery to be tried again at `nextAttemptAt` (ms), recording why it failed. */
-  retry(id: string, nextAttemptAt: number, error: string): Promise<void>;
+  /**
+   * Releases a leased delivery to be tried again at `nextAttemptAt` (ms), recording why it failed. `counted: false`
+   * gives back the attempt its claim counted: a rate limit is a wait the service asked for, not a failure of the
+   * delivery, and must not bring it nearer to being parked.
+   */
+  retry(id: string, nextAttemptAt: number, error: string, options?: { counted?: boolean }): Promise<void>;
 
   /** Sets a delivery aside for good (it will never succeed), recording why. */
   park(id: string, error: string): Promise<void>;

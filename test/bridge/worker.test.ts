@@ -90,16 +90,17 @@ describe('InboxWorker', () => {
     const looked = claims;
     await until(() => claims >= looked + 5);
     expect(Object.fromEntries(attempts)).toEqual({ x: 1, y: 1 });
-    clock += 50; // what RetryLater named: x is due, y (backoff 750 ms) is not
+    clock += 75; // what RetryLater named, and half as much again (random 0.5): x is due, y (backoff 750 ms) is not
     await until(() => attempts.get('x') === 2);
     const lookedAgain = claims;
     await until(() => claims >= lookedAgain + 5);
     expect(attempts.get('y')).toBe(1);
-    clock += 700;
+    clock += 675;
     await until(async () => (await store.inboxStats(clock)).pending === 0);
     expect(Object.fromEntries(attempts)).toEqual({ x: 2, y: 2 });
     const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
-    expect(retries.map((l) => l.retryInMs).sort()).toEqual([50, 750]); // 1 s base, half fixed + half of random 0.5
+    // a rate limit's 50 ms, spread by random 0.5 to 75; 1 s base, half fixed + half of random 0.5
+    expect(retries.map((l) => l.retryInMs).sort()).toEqual([75, 750]);
   });
 
   it('backs off 1 s, 2 s, 4 s … up to 10 minutes, half of it random', async () => {
@@ -126,10 +127,10 @@ describe('InboxWorker', () => {
     setup(
       async (d) => {
         if (d.conversationId === 'p') throw new PermanentFailure('channel_not_found');
-        throw new RetryLater('still failing', { afterMs: 1 });
+        throw new Error('still failing');
       },
       {
-        maxAttempts: 3,
+        maxAttempts: 2,
         onOutcome: (d, outcome, _ms, reason) => {
           if (outcome === 'parked') parked.push(`${d.id}:${d.attempts}:${reason}`);
         },
@@ -139,7 +140,27 @@ describe('InboxWorker', () => {
     const r = await enqueue('r');
     worker?.start();
     await until(async () => (await store.inboxStats(Date.now())).parked === 2);
-    expect(parked.sort()).toEqual([`${p}:1:channel_not_found`, `${r}:3:still failing`].sort());
+    expect(parked.sort()).toEqual([`${p}:1:channel_not_found`, `${r}:2:still failing`].sort());
+  });
+
+  it('never parks a delivery for rate limits: they give back their attempt, and only failures count', async () => {
+    let calls = 0;
+    const outcomes: string[] = [];
+    const sink = setup(
+      async () => {
+        calls += 1;
+        if (calls <= 5) throw new RetryLater('Slack rate limit: retry after 1 s', { afterMs: 1 });
+        if (calls === 6) throw new Error('boom');
+      },
+      { maxAttempts: 2, onOutcome: (_d, outcome) => outcomes.push(outcome) },
+    );
+    await enqueue('limited');
+    worker?.start();
+    await until(async () => outcomes.at(-1) === 'done');
+    expect(outcomes).toEqual(['retry', 'retry', 'retry', 'retry', 'retry', 'retry', 'done']);
+    const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
+    expect(retries.map((l) => l.attempts)).toEqual([1, 1, 1, 1, 1, 1]); // the failure was the first counted attempt
+    expect(await store.inboxStats(Date.now())).toMatchObject({ parked: 0 });
   });
 
   it('enqueue() stores a job and wakes the worker at once; a duplicate is stored once and processed once', async () => {

@@ -102,6 +102,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       expect(retried).toMatchObject({ id: head.id, attempts: 2, lastError: 'Slack answered 500' });
     });
 
+    it('a rate-limited retry gives back its attempt: only failures bring a delivery nearer to parking', async () => {
+      const d = delivery();
+      await store.enqueue(d);
+      await claim();
+      await store.retry(d.id, T0 + 1_000, 'Slack rate limit', { counted: false });
+      const [again] = await claim(T0 + 1_000);
+      expect(again).toMatchObject({ id: d.id, attempts: 1, lastError: 'Slack rate limit' });
+      await store.retry(d.id, T0 + 2_000, 'Slack answered 500');
+      expect(await claim(T0 + 2_000)).toMatchObject([{ id: d.id, attempts: 2 }]);
+    });
+
     it('parks a delivery for good and lets the conversation move on', async () => {
       const bad = delivery({ createdAt: 1 });
       const good = delivery({ createdAt: 2 });
