@@ -70,6 +70,11 @@ export class WebApiSlackPort implements SlackPort {
   readonly #web: SlackWebApi;
   readonly #logger: Logger;
   readonly #onCall: ((method: string, status: string) => void) | undefined;
+  /**
+   * Until when Slack asked for no more posts in a channel (its 429's Retry-After): a post due before then is
+   * refused here, without a call, so a burst held back by the limit does not keep knocking on it.
+   */
+  readonly #heldUntil = new Map<string, number>();
 
   /** `onCall` hears every Web API call's method and result (`ok` or Slack's error), e.g. to count them. */
   constructor(web: SlackWebApi, logger: Logger, onCall?: (method: string, status: string) => void) {
@@ -337,11 +342,19 @@ export class WebApiSlackPort implements SlackPort {
     return { fileId };
   }
 
-  /** Runs a post; when the bot is not in the (public) channel, joins it and tries once more. */
+  /**
+   * Runs a post; when the bot is not in the (public) channel, joins it and tries once more. While Slack's rate
+   * limit holds the channel, a post fails at once as Slack itself would have answered it.
+   */
   async #inChannel<T>(channel: string, post: () => Promise<T>): Promise<T> {
+    const heldMs = (this.#heldUntil.get(channel) ?? 0) - Date.now();
+    if (heldMs > 0) throw classify(new SlackRateLimitedError('chat.postMessage', Math.ceil(heldMs / 1000)));
+    this.#heldUntil.delete(channel);
     try {
       return await post();
     } catch (error) {
+      if (error instanceof SlackRateLimitedError)
+        this.#heldUntil.set(channel, Date.now() + error.retryAfterSeconds * 1000);
       if (platformError(error) !== 'not_in_channel') throw classify(error);
     }
     try {

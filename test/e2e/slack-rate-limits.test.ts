@@ -27,7 +27,10 @@ describe('Slack’s per-channel rate limit', () => {
     const cards = h.cards().map((m) => (m.metadata?.event_payload as { conversation_id?: string }).conversation_id);
     expect([...cards].sort()).toEqual([...ids].sort());
     expect(await h.bridge?.store.inboxStats(Date.now())).toMatchObject({ pending: 0, parked: 0 });
-    // not vacuous: Slack did refuse some of them for a while
-    expect(h.slack.callsOf('chat.postMessage').filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    // not vacuous: Slack did refuse some for a while; and while it held the channel the bridge did not keep asking
+    // (18 refused calls measured; 145 when every held-back card tried again on its own)
+    const refused = h.slack.callsOf('chat.postMessage').filter((c) => c.status === 429).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThan(2 * ids.length);
   }, 90_000);
 });

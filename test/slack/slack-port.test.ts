@@ -53,6 +53,17 @@ describe('WebApiSlackPort', () => {
     const error = await failure(port.postCard('C0PUBLIC1', card));
     expect(error).toBeInstanceOf(RetryLater);
     expect((error as RetryLater).afterMs).toBe(12_000);
+    // until then, posts in that channel are refused here without asking Slack again; another channel is free
+    slack.addChannel({ id: 'C0OTHER1' });
+    const held = await failure(port.postThreadLine('C0PUBLIC1', '1.1', { kind: 'note', actor: 'A', bodyHtml: 'x' }));
+    expect(held).toBeInstanceOf(RetryLater);
+    expect((held as RetryLater).afterMs).toBeGreaterThan(10_000);
+    expect((held as RetryLater).afterMs).toBeLessThanOrEqual(12_000);
+    await port.postCard('C0OTHER1', card);
+    expect(slack.callsOf('chat.postMessage').map((c) => [c.args.channel, c.status])).toEqual([
+      ['C0PUBLIC1', 429],
+      ['C0OTHER1', undefined],
+    ]);
   });
 
   it('turns 5xx and unknown platform errors into RetryLater, refusals into PermanentFailure', async () => {
@@ -152,7 +163,8 @@ describe('WebApiSlackPort for people', () => {
     await failure(counted.postCard('C0PUBLIC1', card));
     await failure(counted.postCard('C0NOWHERE', card));
     slack.fail({ method: 'chat.postMessage', status: 503 });
-    await failure(counted.postCard('C0PUBLIC1', card));
+    slack.addChannel({ id: 'C0PUBLIC2' }); // C0PUBLIC1 is held for the 3 s Slack asked
+    await failure(counted.postCard('C0PUBLIC2', card));
     expect(calls).toEqual([
       'auth.test ok',
       'chat.postMessage ratelimited',
