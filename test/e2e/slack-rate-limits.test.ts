@@ -24,7 +24,9 @@ describe('Slack’s per-channel rate limit', () => {
       );
     }
     await h.drained(60_000);
-    const cards = h.cards().map((m) => (m.metadata?.event_payload as { conversation_id?: string }).conversation_id);
+    const cards = h
+      .cards()
+      .map((m) => (m.metadata?.event_payload as { conversation_id?: string } | undefined)?.conversation_id);
     expect([...cards].sort()).toEqual([...ids].sort());
     expect(await h.bridge?.store.inboxStats(Date.now())).toMatchObject({ pending: 0, parked: 0 });
     // not vacuous: Slack did refuse some for a while; and while it held the channel the bridge did not keep asking
