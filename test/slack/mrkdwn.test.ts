@@ -119,7 +119,10 @@ describe('htmlToMrkdwn, tag by tag', () => {
     ['a<div>b</div>c', 'a\n\nb\n\nc'],
     ['a<blockquote>q</blockquote>b', 'a\n\nq\n\nb'],
     ['a<h1>T</h1><h6>t</h6>b', 'a\n\nT\n\nt\n\nb'],
-    ['a<h2>T</h2><h3>u</h3><h4>v</h4><h5>w</h5>b', 'a\n\nT\n\nu\n\nv\n\nw\n\nb'],
+    ['a<h2>T</h2>b', 'a\n\nT\n\nb'],
+    ['a<h3>T</h3>b', 'a\n\nT\n\nb'],
+    ['a<h4>T</h4>b', 'a\n\nT\n\nb'],
+    ['a<h5>T</h5>b', 'a\n\nT\n\nb'],
     ['a<table><tr>r1</tr><tr>r2</tr></table>b', 'a\n\nr1\n\nr2\n\nb'],
     ['a<table>t</table>b', 'a\n\nt\n\nb'],
     ['a<section>s</section>b', 'a\n\ns\n\nb'],
@@ -130,6 +133,7 @@ describe('htmlToMrkdwn, tag by tag', () => {
     ['<head>H</head>x', 'x'],
     // and no tag inside them shows anything either
     ['<script><img src="https://evil.example/x.png"></script>hi', 'hi'],
+    ['<head><img src="https://evil.example/x.png"><br></head>hi', 'hi'],
     ['<p>a<style>p{}</style></p><p>b</p>', 'a\n\nb'],
     // line breaks
     ['a<br>b<br/>c', 'a\nb\nc'],
@@ -310,6 +314,8 @@ describe('links from customer HTML say where they lead', () => {
     ['<a href="https://evil.test/">acme\u3002example</a>', '<https://evil.test/>'],
     ['<a href="https://evil.test/">x\u3002y\u3002ab</a>', '<https://evil.test/>'],
     ['<a href="https://evil.test/">see https://intranet/</a>', '<https://evil.test/>'],
+    ['<a href="https://evil.test/">x://intranet/</a>', '<https://evil.test/>'], // a scheme of one letter
+    ['<a href="https://evil.test/">see x://intranet/</a>', '<https://evil.test/>'],
     ['<a href="https://evil.test/">10.20.30.40</a>', '<https://evil.test/>'],
     // no host named: a dot with fewer than two letters after it, or numbers that are no IPv4 address
     ['<a href="https://evil.test/">see e.g. this</a>', '<https://evil.test/|see e.g. this> (evil.test)'],
