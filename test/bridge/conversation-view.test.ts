@@ -257,3 +257,75 @@ describe('who began it, and who did what in each part (real payloads)', () => {
     expect(partLineOf(parts[0] as ConversationPart, context).actor).toBe('+44 20 7946 0000');
   });
 });
+
+describe('partContext and partLineOf, field by field', () => {
+  const card = (contact: Partial<CardData['contact']> = {}) =>
+    ({ contact: { name: 'Dana', email: 'dana@x.test', phone: '+1 555', company: null, ...contact } }) as CardData;
+  const snoozed = { id: '9', state: 'snoozed', snoozed_until: 1_900_000_000 } as Conversation;
+  const part = (fields: Record<string, unknown>) => ({ id: String(fields.id ?? '1'), ...fields }) as ConversationPart;
+  const snooze = part({ id: 's', part_type: 'snoozed', author: { type: 'admin', name: 'Alice' } });
+
+  it('the current snooze is the last state change, if a snooze, while the conversation is snoozed', () => {
+    const comment = part({ id: 'c', part_type: 'comment', body: '<p>later</p>', author: { type: 'user' } });
+    expect(partContext(snoozed, [snooze, comment], card()).currentSnoozeId).toBe('s');
+    expect(partContext({ ...snoozed, state: 'open' }, [snooze], card()).currentSnoozeId).toBeNull();
+    expect(partContext(snoozed, [], card())).toMatchObject({ currentSnoozeId: null, snoozedUntil: 1_900_000_000 });
+    for (const after of ['open', 'close', 'timer_unsnooze', 'unsnoozed', 'assign_and_reopen']) {
+      const change = part({ id: 'x', part_type: after, author: { type: 'admin' } });
+      expect(partContext(snoozed, [snooze, change], card()).currentSnoozeId, after).toBeNull();
+    }
+  });
+
+  it('names a nameless customer by the card’s name, else e-mail, else phone; a blank name is no name', () => {
+    const context = (contact: Partial<CardData['contact']>) => partContext(snoozed, [], card(contact));
+    expect(context({}).customer).toBe('Dana');
+    expect(context({ name: null }).customer).toBe('dana@x.test');
+    expect(context({ name: null, email: null }).customer).toBe('+1 555');
+    const said = (author: Record<string, unknown>) =>
+      partLineOf(part({ part_type: 'comment', body: '<p>x</p>', author }), context({})).actor;
+    expect(['user', 'lead', 'contact'].map((type) => said({ type }))).toEqual(['Dana', 'Dana', 'Dana']);
+    expect(said({ type: 'user', name: '   ', email: 'e@x.test' })).toBe('e@x.test');
+    expect(said({ type: 'admin' })).toBeNull();
+  });
+
+  it('gives a part only the fields of its kind: reopened, options, until', () => {
+    const context = partContext(snoozed, [snooze], card());
+    const reply = partLineOf(part({ part_type: 'comment', body: '<p>x</p>', author: { type: 'user' } }), context);
+    expect(reply).not.toHaveProperty('reopened');
+    expect(reply).not.toHaveProperty('until');
+    expect(reply).not.toHaveProperty('options');
+    expect(partLineOf(snooze, context).until).toBe(1_900_000_000);
+    const quick = part({
+      part_type: 'quick_reply',
+      author: { type: 'admin' },
+      reply_options: [{ text: ' Yes ' }, { text: '' }, { text: null }, { text: 'No' }],
+    });
+    expect(partLineOf(quick, context).options).toEqual(['Yes', 'No']);
+    expect(partLineOf(part({ part_type: 'quick_reply', reply_options: null }), context).options).toEqual([]);
+    expect(partLineOf(part({ part_type: 'comment', attachments: null }), context).attachments).toEqual([]);
+    expect(partLineOf(part({ part_type: 'participant_added' }), context).kind).toBe('note');
+  });
+
+  it('reads parts without an author, blank bodies and every assignment and unsnooze type', () => {
+    const kinds = [
+      [{ part_type: 'comment', author: null }, 'customer_reply'],
+      [{ part_type: 'open', body: '<p>back</p>', author: null }, 'customer_reply'],
+      [{ part_type: 'open', body: '   ' }, 'open'],
+      [{ part_type: 'assignment' }, 'assignment'],
+      [{ part_type: 'away_mode_assignment' }, 'assignment'],
+      [{ part_type: 'assign_and_reopen' }, 'assignment'],
+      [{ part_type: 'unsnoozed' }, 'unsnooze'],
+      [{ part_type: 'note' }, 'note'],
+      [{ part_type: 'close' }, 'close'],
+    ] as const;
+    expect(kinds.map(([fields]) => lineKind(part(fields)))).toEqual(kinds.map(([, kind]) => kind));
+  });
+
+  it('a conversation a teammate started is theirs, whoever its source names as author', () => {
+    const conversation = {
+      id: '1',
+      source: { delivered_as: 'admin_initiated', author: { type: 'user', name: 'Customer' } },
+    } as Conversation;
+    expect(originOf(conversation)).toEqual({ kind: 'teammate', by: 'Customer' });
+  });
+});
