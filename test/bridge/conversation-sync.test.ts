@@ -228,6 +228,7 @@ describe('ConversationSync', () => {
     // a later event for it (a 404 now) changes nothing more
     await sync().sync(id);
     expect(slack.updates).toHaveLength(1);
+    expect(logged('card of a deleted conversation not redrawn: it predates stored cards')).toEqual([]);
   });
 
   it('sorts Intercom failures: 5xx retries later, a refused token is permanent', async () => {
@@ -465,6 +466,10 @@ describe('ConversationSync, what each event and part does', () => {
     delete c.tags; // a conversation whose payload has no tags
     await s.sync(id);
     expect(slack.lines).toHaveLength(4);
+    const untagged = fake.addConversation({});
+    delete untagged.tags;
+    await s.sync(String(untagged.id));
+    expect(slack.cards.at(-1)?.card.conversationId).toBe(String(untagged.id));
   });
 
   it('queues a copy of each customer file once, the first message’s too; none of a teammate’s or without a URL', async () => {
@@ -629,7 +634,7 @@ describe('ConversationSync, what each event and part does', () => {
     fake.addTeam({ name: 'Billing', id: '55' });
     const id = String(fake.addConversation({}).id);
     const targets = [null, { type: 'team', id: '55' }, { type: 'team', id: '77' }, { type: 'admin', id: '5' }];
-    for (const to of [...targets, { type: 'admin', id: '991' }])
+    for (const to of [...targets, { type: 'admin', id: '991' }, { id: '6' }])
       fake.addPart(id, { part_type: 'assignment', author: alice, assigned_to: to });
     fake.addPart(id, { part_type: 'close', author: null, assigned_to: { type: 'admin', id: '991' } });
     await sync().sync(id);
@@ -639,6 +644,7 @@ describe('ConversationSync, what each event and part does', () => {
       ['assignment', 'team 77'],
       ['assignment', 'admin 5'],
       ['assignment', 'Alice'],
+      ['assignment', 'admin 6'], // no type: a teammate, as Intercom assigns to admins by default
       ['close', undefined],
     ]);
   });
