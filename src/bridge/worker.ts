@@ -232,9 +232,10 @@ export class InboxWorker {
       const afterMs = limited ? error.afterMs * (1 + this.#o.random()) : this.#backoff(delivery.attempts);
       await store.retry(delivery.id, this.#o.now() + afterMs, reason, { counted: !limited });
       outcome('retry', reason);
-      logger.warn(
+      // a rate limit is Slack or Intercom pacing the bridge, as they document: not worth a warning each time
+      logger[limited ? 'info' : 'warn'](
         { ...where, err: error, attempts: delivery.attempts, retryInMs: Math.round(afterMs) },
-        'delivery failed, will retry',
+        limited ? 'delivery rate-limited, will retry' : 'delivery failed, will retry',
       );
     }
   }

@@ -98,7 +98,11 @@ describe('InboxWorker', () => {
     clock += 675;
     await until(async () => (await store.inboxStats(clock)).pending === 0);
     expect(Object.fromEntries(attempts)).toEqual({ x: 2, y: 2 });
-    const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
+    const retries = sink.lines().filter((l) => String(l.msg).endsWith(', will retry'));
+    expect(retries.map((l) => [l.level, l.msg]).sort()).toEqual([
+      [30, 'delivery rate-limited, will retry'],
+      [40, 'delivery failed, will retry'],
+    ]);
     // a rate limit's 50 ms, spread by random 0.5 to 75; 1 s base, half fixed + half of random 0.5
     expect(retries.map((l) => l.retryInMs).sort()).toEqual([75, 750]);
   });
@@ -158,7 +162,7 @@ describe('InboxWorker', () => {
     worker?.start();
     await until(async () => outcomes.at(-1) === 'done');
     expect(outcomes).toEqual(['retry', 'retry', 'retry', 'retry', 'retry', 'retry', 'done']);
-    const retries = sink.lines().filter((l) => l.msg === 'delivery failed, will retry');
+    const retries = sink.lines().filter((l) => String(l.msg).endsWith(', will retry'));
     expect(retries.map((l) => l.attempts)).toEqual([1, 1, 1, 1, 1, 1]); // the failure was the first counted attempt
     expect(await store.inboxStats(Date.now())).toMatchObject({ parked: 0 });
   });
