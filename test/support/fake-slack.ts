@@ -316,17 +316,15 @@ export class FakeSlack {
     this.onCall?.(call);
 
     const fault = this.#takeFault(method);
-    if (fault?.status) call.status = fault.status;
-    if (fault?.status === 429) {
-      res.writeHead(429, { 'retry-after': String(fault.retryAfter ?? 1), 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    if (fault?.status && fault.status !== 429) {
+      call.status = fault.status;
+      return send(res, fault.status, { ok: false, error: 'fatal_error' });
     }
-    if (fault?.status) return send(res, fault.status, { ok: false, error: 'fatal_error' });
-    const waitSeconds = this.#overLimit(method, args);
+    // a 429 told to happen, or one of Slack's limits reached: Slack's answer, with its Retry-After
+    const waitSeconds = fault?.status === 429 ? (fault.retryAfter ?? 1) : this.#overLimit(method, args);
     if (waitSeconds !== undefined) {
       call.status = 429;
-      res.writeHead(429, { 'retry-after': String(waitSeconds), 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(waitSeconds) });
     }
     if (fault?.error) {
       const scopes = fault.needed ? { needed: fault.needed, provided: this.grantedScopes.join(',') } : {};
