@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RoutesFileConfig } from '../../src/bridge/targets.ts';
 import { Harness } from '../support/harness.ts';
-import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+import { createSchema, dropSchemas, freshSchema, postgresAvailable, schemaUrl } from '../support/postgres.ts';
 
 // Response clocks through the running bridge with targets of seconds: a waiting conversation gets its warning,
 // its miss (in the thread and the escalation channel) and its repeats, each once; a teammate's reply stops the
@@ -145,14 +144,11 @@ describe('response clocks', () => {
 
 const available = await postgresAvailable('the two-replica clock test');
 const schema = freshSchema();
-const pgUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const pgUrl = schemaUrl(schema);
 
 beforeAll(async () => {
   if (!available) return;
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  await client.end();
+  await createSchema(schema);
 });
 afterAll(async () => {
   if (available) await dropSchemas([schema]);

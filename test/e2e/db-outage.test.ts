@@ -1,8 +1,14 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../support/harness.ts';
-import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+import {
+  createSchema,
+  dropSchemas,
+  freshSchema,
+  postgresAvailable,
+  postgresUrl,
+  schemaUrl,
+} from '../support/postgres.ts';
 
 // PostgreSQL going away under the running bridge (a restart, a failover, a cut network), through a TCP proxy the test
 // cuts and restores: webhooks it cannot store are not acknowledged with a 2xx (Intercom retries them), /readyz says
@@ -60,10 +66,7 @@ let h: Harness | undefined;
 
 beforeAll(async () => {
   if (!available) return;
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  await client.end();
+  await createSchema(schema);
 });
 afterEach(async () => {
   await h?.stop();
@@ -79,7 +82,7 @@ describe.runIf(available)('a PostgreSQL outage under the running bridge', () => 
     const port = await proxy.listen();
     const target = new URL(postgresUrl());
     target.host = `127.0.0.1:${port}`;
-    const databaseUrl = `${target.toString()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const databaseUrl = schemaUrl(schema, target.toString());
     h = await Harness.start({ databaseUrl });
     const harness = h;
     const webhook = (subject: string) => {

@@ -1,21 +1,17 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../support/harness.ts';
-import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+import { createSchema, dropSchemas, freshSchema, postgresAvailable, schemaUrl } from '../support/postgres.ts';
 
 // Two bridge replicas on one PostgreSQL database, as behind a load balancer: Intercom's deliveries land on
 // either, and each conversation still has one card whose thread every replica writes to.
 
 const available = await postgresAvailable('the two-replica tests');
 const schema = freshSchema();
-const databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const databaseUrl = schemaUrl(schema);
 
 beforeAll(async () => {
   if (!available) return;
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  await client.end();
+  await createSchema(schema);
 });
 afterAll(async () => {
   if (available) await dropSchemas([schema]);

@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { bridgeEnv, CHANNEL, CLIENT_SECRET, freePort } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { Harness } from '../support/harness.ts';
-import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+import { createSchema, dropSchemas, freshSchema, postgresAvailable, schemaUrl } from '../support/postgres.ts';
 
 // A replica killed (SIGKILL: no shutdown, no lease released) while it holds a delivery, its Intercom read held so
 // the kill lands mid-delivery; another replica on the same PostgreSQL takes the work over once the dead one's lease
@@ -30,11 +29,8 @@ beforeEach(async () => {
   if (!available) return;
   const schema = freshSchema();
   schemas.push(schema);
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  await client.end();
-  databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  await createSchema(schema);
+  databaseUrl = schemaUrl(schema);
 });
 afterEach(async () => {
   child?.kill('SIGKILL');

@@ -1,13 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intercomWebhookRoute } from '../../src/http/intercom-webhooks.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
 import { CLIENT_SECRET, Harness } from '../support/harness.ts';
 import { logSink } from '../support/log-sink.ts';
-import { dropSchemas, freshSchema, postgresAvailable, postgresUrl } from '../support/postgres.ts';
+import { createSchema, dropSchemas, freshSchema, postgresAvailable, schemaUrl } from '../support/postgres.ts';
 
 // What the webhook endpoint refuses before it reads a body (no signature, a declared length over the limit),
 // and what it refuses in a signed envelope: no created_at, a date in the future, a signature not spelt the way
@@ -322,11 +321,8 @@ const schema = freshSchema();
 describe.runIf(available)('on PostgreSQL', () => {
   let onPg: Harness;
   beforeAll(async () => {
-    const client = new pg.Client({ connectionString: postgresUrl() });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-    await client.end();
-    const databaseUrl = `${postgresUrl()}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    await createSchema(schema);
+    const databaseUrl = schemaUrl(schema);
     onPg = await Harness.start({ databaseUrl });
   });
   afterAll(async () => {

@@ -44,6 +44,23 @@ export function freshSchema(): string {
   return `bridge_test_${randomBytes(6).toString('hex')}`;
 }
 
+/** A DATABASE_URL on `base` whose connections work in `schema`: a store of its own for one test's bridges. */
+export function schemaUrl(schema: string, base = postgresUrl()): string {
+  return `${base}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/** Creates the empty schema `schema` (dropSchemas removes it) and returns its DATABASE_URL (`schemaUrl`). */
+export async function createSchema(schema: string): Promise<string> {
+  const client = new pg.Client({ connectionString: postgresUrl() });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+  } finally {
+    await client.end();
+  }
+  return schemaUrl(schema);
+}
+
 /** Drops the given test schemas and everything in them. */
 export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
   const names = [...schemas];
