@@ -81,6 +81,22 @@ async function announce(h: Harness, id: string, notifiers: Notifier[], again = f
   await Promise.all(notifiers.flatMap((n) => parts.map((p) => n.partPosted(scene, p))));
 }
 
+const BOB_ADMIN = { type: 'admin', id: '992', name: 'Bob Admin' };
+
+/**
+ * A conversation assigned to Alice by `by` in Intercom, a customer's comment after it if given, its card posted
+ * from the assignment's webhook; returns its id.
+ */
+async function assignedToAlice(h: Harness, subject: string, by = BOB_ADMIN, comment?: string): Promise<string> {
+  const id = String(h.intercom.addConversation({ subject, adminAssigneeId: 991 }).id);
+  h.intercom.addPart(id, { part_type: 'assignment', author: by, assigned_to: { type: 'admin', id: '991' } });
+  if (comment) h.intercom.addPart(id, { part_type: 'comment', body: comment, author: { type: 'user', id: 'c1' } });
+  await h.webhook(h.notification('conversation.admin.assigned', { type: 'conversation', id }));
+  await h.eventually(() => expect(h.cards().filter((m) => m.channel !== ALICE)).toHaveLength(1));
+  await h.drained();
+  return id;
+}
+
 type Blocks = Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>;
 const replyButton = (blocks: unknown[], id: string) =>
   (blocks as Blocks).find((b) => b.type === 'actions')?.elements?.find((e) => e.action_id === `reply:${id}`);
@@ -93,7 +109,7 @@ describe('personal notifications through the running bridge', () => {
     const id = String(conversation.id);
     h.intercom.addPart(id, {
       part_type: 'assignment',
-      author: { type: 'admin', id: '992', name: 'Bob Admin' },
+      author: BOB_ADMIN,
       assigned_to: { type: 'admin', id: '991' },
     });
     const assigned = h.notification('conversation.admin.assigned', { type: 'conversation', id });
@@ -122,17 +138,7 @@ describe('personal notifications through the running bridge', () => {
     const prefs = notificationPrefs(h.bridge?.store ?? (undefined as never));
     await prefs.set(ALICE, { assigned: true, replies: false, due: true });
     await prefs.set(BOB, { assigned: true, replies: true, due: true });
-    const conversation = h.intercom.addConversation({ subject: 'Refund for order #42', adminAssigneeId: 991 });
-    const id = String(conversation.id);
-    h.intercom.addPart(id, {
-      part_type: 'assignment',
-      author: { type: 'admin', id: '992', name: 'Bob Admin' },
-      assigned_to: { type: 'admin', id: '991' },
-    });
-    h.intercom.addPart(id, { part_type: 'comment', body: '<p>Any news?</p>', author: { type: 'user', id: 'c1' } });
-    await h.webhook(h.notification('conversation.admin.assigned', { type: 'conversation', id }));
-    await h.eventually(() => expect(h.cards().filter((m) => m.channel !== ALICE)).toHaveLength(1));
-    await h.drained();
+    const id = await assignedToAlice(h, 'Refund for order #42', BOB_ADMIN, '<p>Any news?</p>');
 
     const [one, two] = [replica(h), replica(h)];
     await announce(h, id, [one, two]);
@@ -177,17 +183,8 @@ describe('personal notifications through the running bridge', () => {
       replies: false,
       due: false,
     });
-    const conversation = h.intercom.addConversation({ subject: 'Quiet', adminAssigneeId: 991 });
-    const id = String(conversation.id);
-    h.intercom.addPart(id, {
-      part_type: 'assignment',
-      author: { type: 'bot', id: 'w1', name: 'Workflow' },
-      assigned_to: { type: 'admin', id: '991' },
-    });
-    h.intercom.addPart(id, { part_type: 'comment', body: '<p>Hi</p>', author: { type: 'user', id: 'c1' } });
-    await h.webhook(h.notification('conversation.admin.assigned', { type: 'conversation', id }));
-    await h.eventually(() => expect(h.cards()).toHaveLength(1));
-    await h.drained();
+    const workflow = { type: 'bot', id: 'w1', name: 'Workflow' };
+    const id = await assignedToAlice(h, 'Quiet', workflow, '<p>Hi</p>');
     await announce(h, id, [replica(h)]);
     expect(dmsTo(h, ALICE)).toEqual([]);
     // the same events, had she kept the defaults, would have told her of the assignment (so the parts were seen)
@@ -202,16 +199,7 @@ describe('personal notifications through the running bridge', () => {
 
   it("opens the card's Reply modal from the DM's Reply button and sends the reply as the clicker", async () => {
     const h = await start();
-    const conversation = h.intercom.addConversation({ subject: 'Refund for order #42', adminAssigneeId: 991 });
-    const id = String(conversation.id);
-    h.intercom.addPart(id, {
-      part_type: 'assignment',
-      author: { type: 'admin', id: '992', name: 'Bob Admin' },
-      assigned_to: { type: 'admin', id: '991' },
-    });
-    await h.webhook(h.notification('conversation.admin.assigned', { type: 'conversation', id }));
-    await h.eventually(() => expect(h.cards()).toHaveLength(1));
-    await h.drained();
+    const id = await assignedToAlice(h, 'Refund for order #42');
     await announce(h, id, [replica(h)]);
     const [dm] = dmsTo(h, ALICE);
     if (!dm) throw new Error('no DM');
