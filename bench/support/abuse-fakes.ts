@@ -1,6 +1,6 @@
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
-import { answerCalls } from './processes.ts';
+import { serveFakes } from './processes.ts';
 
 // Fake Intercom and fake Slack for the abuse benchmark (bench/abuse.ts), in a process of their own and driven over
 // IPC (Rpc in processes.ts): a support channel, a teammate who may click (Slack user and Intercom admin sharing an
@@ -47,7 +47,7 @@ function drainRequests() {
   slack.responses.length = 0;
 }
 
-answerCalls(async (message) => {
+serveFakes({ intercom, slack }, async (message) => {
   switch (message.type) {
     case 'seed': {
       // an hour old, so the bridge's start-up catch-up leaves them to the webhooks
@@ -76,22 +76,7 @@ answerCalls(async (message) => {
       drainRequests();
       return { count: (message.ids as string[]).filter((id) => closed.has(id)).length };
     }
-    case 'close':
-      setImmediate(async () => {
-        await intercom.close();
-        await slack.close();
-        process.exit(0);
-      });
-      return {};
     default:
-      throw new Error(`unknown request ${message.type}`);
+      return undefined;
   }
-});
-
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
 });

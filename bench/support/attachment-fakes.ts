@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
-import { answerCalls } from './processes.ts';
+import { serveFakes } from './processes.ts';
 
 // Fake Intercom, fake Slack and a loopback attachment host for the attachments benchmark (bench/attachments.ts),
 // in a process of their own and driven over IPC (Rpc in processes.ts). The attachment host serves the same
@@ -83,7 +83,7 @@ function forget() {
   intercom.requests.length = 0;
 }
 
-answerCalls(async (message) => {
+serveFakes({ intercom, slack, closeAlso: () => files.close() }, async (message) => {
   switch (message.type) {
     case 'seed': {
       // an hour old, so the bridge's start-up catch-up leaves them to the webhooks
@@ -157,23 +157,7 @@ answerCalls(async (message) => {
         duplicateCards,
       };
     }
-    case 'close':
-      setImmediate(async () => {
-        files.close();
-        await intercom.close();
-        await slack.close();
-        process.exit(0);
-      });
-      return {};
     default:
-      throw new Error(`unknown request ${message.type}`);
+      return undefined;
   }
-});
-
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
 });

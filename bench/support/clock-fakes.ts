@@ -1,6 +1,6 @@
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
-import { answerCalls } from './processes.ts';
+import { serveFakes } from './processes.ts';
 
 // Fake Intercom and fake Slack for the response-clock benchmark (bench/clocks.ts), in a process of their own and
 // driven over IPC (Rpc in processes.ts). Intercom's conversation search answers SEARCH_MS (300) after each page,
@@ -139,7 +139,7 @@ intercom.latencyMs = (req) => {
   return typeof searchLatency === 'function' ? searchLatency(req) : searchLatency;
 };
 
-answerCalls(async (message) => {
+serveFakes({ intercom, slack }, async (message) => {
   switch (message.type) {
     case 'seed': {
       // `since[i]` (epoch s): when the customer began waiting; created then, so that the bridge's start-up catch-up
@@ -188,22 +188,7 @@ answerCalls(async (message) => {
         unresolved: pending.length,
       };
     }
-    case 'close':
-      setImmediate(async () => {
-        await intercom.close();
-        await slack.close();
-        process.exit(0);
-      });
-      return {};
     default:
-      throw new Error(`unknown request ${message.type}`);
+      return undefined;
   }
-});
-
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
 });

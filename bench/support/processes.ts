@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { FakeIntercom } from '../../test/support/fake-intercom.ts';
+import type { FakeSlack } from '../../test/support/fake-slack.ts';
 
 // Child processes for the benchmarks that run the real bridge: Node pinned to a core, request/answer over IPC,
 // waiting for a condition, stopping, a free port, `npm start`'s Node flags and CPU accounting from /proc.
@@ -66,12 +68,46 @@ export class Rpc {
 }
 
 /** The child's side of Rpc: answers each request with what `handle` returns, under the request's id. */
-export function answerCalls(handle: (message: { type: string } & Record<string, unknown>) => Promise<object>): void {
+function answerCalls(handle: (message: { type: string } & Record<string, unknown>) => Promise<object>): void {
   process.on('message', (message: { type: string; rid?: number } & Record<string, unknown>) => {
     void handle(message).then(
       (answer) => process.send?.({ ...answer, rid: message.rid }),
       (error: unknown) => process.send?.({ error: String(error), rid: message.rid }),
     );
+  });
+}
+
+/**
+ * The child side of a bench's fakes process: answers the parent's calls with `handle` (undefined for a request it
+ * does not know, which is an error), closes the fakes and exits on `close`, and says it is ready with their
+ * addresses and tokens (and `ready`'s fields).
+ */
+export function serveFakes(
+  fakes: { intercom: FakeIntercom; slack: FakeSlack; ready?: Record<string, unknown>; closeAlso?: () => void },
+  handle: (message: { type: string } & Record<string, unknown>) => Promise<object | undefined>,
+): void {
+  const { intercom, slack } = fakes;
+  answerCalls(async (message) => {
+    if (message.type === 'close') {
+      setImmediate(async () => {
+        fakes.closeAlso?.();
+        await intercom.close();
+        await slack.close();
+        process.exit(0);
+      });
+      return {};
+    }
+    const answer = await handle(message);
+    if (answer === undefined) throw new Error(`unknown request ${message.type}`);
+    return answer;
+  });
+  process.send?.({
+    type: 'ready',
+    intercomUrl: intercom.url,
+    slackApiUrl: slack.apiUrl,
+    slackToken: slack.token,
+    intercomToken: intercom.token,
+    ...fakes.ready,
   });
 }
 

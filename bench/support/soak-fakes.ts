@@ -1,6 +1,6 @@
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
-import { answerCalls } from './processes.ts';
+import { serveFakes } from './processes.ts';
 
 // Fake Intercom and fake Slack for the soak benchmark (bench/soak.ts), in a process of their own and driven over
 // IPC (Rpc in processes.ts): a support channel, a teammate who may click (Slack user and Intercom admin sharing
@@ -111,79 +111,83 @@ function threadReport(replies: Array<{ conversationId: string; marker: string }>
 
 let conversations = 0;
 
-answerCalls(async (message) => {
-  switch (message.type) {
-    case 'conversation': {
-      // a new customer conversation, as the driver is about to announce it with conversation.user.created
-      const n = conversations++;
-      const contactId = contacts[n % contacts.length] as string;
-      const tag = n % 3 === 0 ? [TAGS[n % TAGS.length] as string] : [];
-      const conversation = intercom.addConversation({
-        contactId,
-        subject: `Soak conversation ${n}`,
-        body: `<p>Hello, question number ${n}: the export <b>stopped</b> half way. Can you help?</p>`,
-        tags: tag,
-      });
-      return { id: String(conversation.id) };
+serveFakes(
+  {
+    intercom,
+    slack,
+    ready: {
+      slackUrl: slack.url,
+      contactNames: FIRST,
+      articleWords: [
+        'password',
+        'billing',
+        'invoice',
+        'team',
+        'export',
+        'refund',
+        'api',
+        'account',
+        'pricing',
+        'zebra',
+      ],
+    },
+  },
+  async (message) => {
+    switch (message.type) {
+      case 'conversation': {
+        // a new customer conversation, as the driver is about to announce it with conversation.user.created
+        const n = conversations++;
+        const contactId = contacts[n % contacts.length] as string;
+        const tag = n % 3 === 0 ? [TAGS[n % TAGS.length] as string] : [];
+        const conversation = intercom.addConversation({
+          contactId,
+          subject: `Soak conversation ${n}`,
+          body: `<p>Hello, question number ${n}: the export <b>stopped</b> half way. Can you help?</p>`,
+          tags: tag,
+        });
+        return { id: String(conversation.id) };
+      }
+      case 'reply': {
+        // the customer writes again, as the driver is about to announce it with conversation.user.replied
+        const id = String(message.conversationId);
+        const conversation = intercom.conversations.get(id);
+        const author = (conversation?.source as { author?: Record<string, unknown> } | undefined)?.author;
+        intercom.addPart(id, {
+          part_type: 'comment',
+          author: author ?? { type: 'user', id: 'unknown', name: null, email: null },
+          body: `<p>Any news? ${String(message.marker)}</p>`,
+        });
+        return {};
+      }
+      case 'cards': {
+        scanCards();
+        forget();
+        const from = Number(message.from ?? 0);
+        return { cards: cards.slice(from), count: cards.length, duplicates: duplicateCards };
+      }
+      case 'report': {
+        scanCards();
+        forget();
+        const replies = message.replies as Array<{ conversationId: string; marker: string }>;
+        const commandIds = message.commands as string[];
+        const answers = commandIds.map((id) => responses.get(id) ?? 0);
+        const sent = new Set(message.conversations as string[]);
+        return {
+          cards: cards.length,
+          duplicateCards,
+          withoutCard: [...sent].filter((id) => !cardOf.has(id)).length,
+          unexpectedCards: cards.filter((c) => !sent.has(c.id)).length,
+          threads: threadReport(replies),
+          commands: {
+            answered: answers.filter((n) => n === 1).length,
+            unanswered: answers.filter((n) => n === 0).length,
+            answeredTwice: answers.filter((n) => n > 1).length,
+          },
+          messages: slack.messages.length,
+        };
+      }
+      default:
+        return undefined;
     }
-    case 'reply': {
-      // the customer writes again, as the driver is about to announce it with conversation.user.replied
-      const id = String(message.conversationId);
-      const conversation = intercom.conversations.get(id);
-      const author = (conversation?.source as { author?: Record<string, unknown> } | undefined)?.author;
-      intercom.addPart(id, {
-        part_type: 'comment',
-        author: author ?? { type: 'user', id: 'unknown', name: null, email: null },
-        body: `<p>Any news? ${String(message.marker)}</p>`,
-      });
-      return {};
-    }
-    case 'cards': {
-      scanCards();
-      forget();
-      const from = Number(message.from ?? 0);
-      return { cards: cards.slice(from), count: cards.length, duplicates: duplicateCards };
-    }
-    case 'report': {
-      scanCards();
-      forget();
-      const replies = message.replies as Array<{ conversationId: string; marker: string }>;
-      const commandIds = message.commands as string[];
-      const answers = commandIds.map((id) => responses.get(id) ?? 0);
-      const sent = new Set(message.conversations as string[]);
-      return {
-        cards: cards.length,
-        duplicateCards,
-        withoutCard: [...sent].filter((id) => !cardOf.has(id)).length,
-        unexpectedCards: cards.filter((c) => !sent.has(c.id)).length,
-        threads: threadReport(replies),
-        commands: {
-          answered: answers.filter((n) => n === 1).length,
-          unanswered: answers.filter((n) => n === 0).length,
-          answeredTwice: answers.filter((n) => n > 1).length,
-        },
-        messages: slack.messages.length,
-      };
-    }
-    case 'close':
-      setImmediate(async () => {
-        await intercom.close();
-        await slack.close();
-        process.exit(0);
-      });
-      return {};
-    default:
-      throw new Error(`unknown request ${message.type}`);
-  }
-});
-
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackUrl: slack.url,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
-  contactNames: FIRST,
-  articleWords: ['password', 'billing', 'invoice', 'team', 'export', 'refund', 'api', 'account', 'pricing', 'zebra'],
-});
+  },
+);
