@@ -1,5 +1,6 @@
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
+import { announceReady } from './processes.ts';
 
 // Fake Intercom and fake Slack for the ack-latency benchmark, in a process of their own; driven over IPC like
 // bench/support/fakes.ts, with a teammate who may click (Slack user and Intercom admin sharing an email), the
@@ -73,10 +74,4 @@ process.on('message', async (message: Message) => {
   }
 });
 
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
-});
+announceReady(intercom, slack);

@@ -1,5 +1,6 @@
 import { FakeIntercom } from '../../test/support/fake-intercom.ts';
 import { FakeSlack } from '../../test/support/fake-slack.ts';
+import { announceReady } from './processes.ts';
 
 // Fake Intercom and fake Slack for benchmarks, in a process of their own; driven over IPC by the benchmark.
 
@@ -44,10 +45,4 @@ process.on('message', async (message: Message) => {
   }
 });
 
-process.send?.({
-  type: 'ready',
-  intercomUrl: intercom.url,
-  slackApiUrl: slack.apiUrl,
-  slackToken: slack.token,
-  intercomToken: intercom.token,
-});
+announceReady(intercom, slack);

@@ -101,13 +101,18 @@ export function serveFakes(
     if (answer === undefined) throw new Error(`unknown request ${message.type}`);
     return answer;
   });
+  announceReady(intercom, slack, fakes.ready);
+}
+
+/** Tells the parent a fakes process is up: the fakes' addresses and tokens, and `extra` fields. */
+export function announceReady(intercom: FakeIntercom, slack: FakeSlack, extra: Record<string, unknown> = {}): void {
   process.send?.({
     type: 'ready',
     intercomUrl: intercom.url,
     slackApiUrl: slack.apiUrl,
     slackToken: slack.token,
     intercomToken: intercom.token,
-    ...fakes.ready,
+    ...extra,
   });
 }
 
