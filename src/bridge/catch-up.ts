@@ -2,6 +2,7 @@ import type { IntercomClient } from '../intercom/client.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/store.ts';
 import { catchUpJob } from './jobs.ts';
+import { Periodic } from './periodic.ts';
 import type { Enqueue } from './worker.ts';
 
 const CURSOR_KEY = 'catch_up.updated_since';
@@ -27,35 +28,28 @@ export interface CatchUpOptions {
  */
 export class CatchUp {
   readonly #o: CatchUpOptions & { firstLookbackMs: number; now: () => number };
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #periodic: Periodic;
 
   constructor(options: CatchUpOptions) {
     this.#o = { firstLookbackMs: 15 * 60_000, now: Date.now, ...options };
+    this.#periodic = new Periodic(
+      this.#o.intervalMs,
+      () => this.#pass(),
+      (error) => this.#o.logger.warn({ err: error }, 'catch-up failed, will try again at the next interval'),
+    );
   }
 
   start(): void {
-    void this.run();
-    this.#timer = setInterval(() => void this.run(), this.#o.intervalMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One pass; resolves to how many conversations were queued. Overlapping calls share one pass. */
   run(): Promise<number> {
-    this.#running ??= this.#pass()
-      .catch((error: unknown) => {
-        this.#o.logger.warn({ err: error }, 'catch-up failed, will try again at the next interval');
-        return 0;
-      })
-      .finally(() => {
-        this.#running = undefined;
-      });
-    return this.#running;
+    return this.#periodic.run();
   }
 
   async #pass(): Promise<number> {

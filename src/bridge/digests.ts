@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Card } from '../store/store.ts';
 import { WEEKDAYS, workingMs } from './business-hours.ts';
 import { waitingSince } from './clock.ts';
+import { Periodic } from './periodic.ts';
 import {
   assignedAdmin,
   openQuery,
@@ -233,35 +234,28 @@ export class DigestScheduler {
   readonly #settled = new Set<string>();
   /** Claimed here but not posted yet: tried again at each tick while due. */
   readonly #failed = new Map<string, Digest>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> | undefined;
+  readonly #periodic: Periodic;
 
   constructor(options: SchedulerOptions) {
     this.#o = { now: Date.now, everyMs: 60_000, ...options };
+    this.#periodic = new Periodic(
+      this.#o.everyMs,
+      () => this.#pass(),
+      (error) => this.#o.logger.warn({ err: error }, 'digests: could not check what is due; trying again next minute'),
+    );
   }
 
   start(): void {
-    void this.tick();
-    this.#timer = setInterval(() => void this.tick(), this.#o.everyMs);
-    this.#timer.unref();
+    this.#periodic.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#periodic.stop();
   }
 
   /** One look; resolves to how many digests it posted. Overlapping calls share one look. */
   tick(): Promise<number> {
-    this.#running ??= this.#pass()
-      .catch((error: unknown) => {
-        this.#o.logger.warn({ err: error }, 'digests: could not check what is due; trying again next minute');
-        return 0;
-      })
-      .finally(() => {
-        this.#running = undefined;
-      });
-    return this.#running;
+    return this.#periodic.run();
   }
 
   async #pass(): Promise<number> {
