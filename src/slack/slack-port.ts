@@ -116,14 +116,21 @@ export class WebApiSlackPort implements SlackPort {
     return { ts: String(result.ts) };
   }
 
-  async findCard(channel: string, conversationId: string): Promise<string | undefined> {
+  findCard(channel: string, conversationId: string): Promise<string | undefined> {
+    return this.#findByMetadata(channel, CARD_EVENT, (payload) => payload?.conversation_id === conversationId);
+  }
+
+  /** The latest of the channel's last 200 messages that carries `eventType` metadata whose payload `matches`. */
+  async #findByMetadata(
+    channel: string,
+    eventType: string,
+    matches: (payload: Record<string, unknown> | undefined) => boolean,
+  ): Promise<string | undefined> {
     const result = await this.#call(() =>
       this.#read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
     );
-    const found = messagesOf(result).find(
-      (m) => m.metadata?.event_type === CARD_EVENT && m.metadata.event_payload?.conversation_id === conversationId,
-    );
-    return found?.ts;
+    return messagesOf(result).find((m) => m.metadata?.event_type === eventType && matches(m.metadata.event_payload))
+      ?.ts;
   }
 
   async findThreadLine(channel: string, threadTs: string, key: string): Promise<boolean> {
@@ -216,14 +223,8 @@ export class WebApiSlackPort implements SlackPort {
     }
   }
 
-  async findEscalation(channel: string, key: string): Promise<string | undefined> {
-    const result = await this.#call(() =>
-      this.#read('conversations.history', { channel, limit: 200, include_all_metadata: true }),
-    );
-    const found = messagesOf(result).find(
-      (m) => m.metadata?.event_type === ESCALATION_EVENT && m.metadata.event_payload?.key === key,
-    );
-    return found?.ts;
+  findEscalation(channel: string, key: string): Promise<string | undefined> {
+    return this.#findByMetadata(channel, ESCALATION_EVENT, (payload) => payload?.key === key);
   }
 
   async tellUser(target: EphemeralTarget, text: string): Promise<void> {
