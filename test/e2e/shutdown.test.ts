@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/intercom/webhooks.ts';
-import { bridgeEnv, freePort } from '../support/bridge-env.ts';
+import { bridgeEnv, freePort, postCreatedWebhook } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
-import { CHANNEL, CLIENT_SECRET, Harness } from '../support/harness.ts';
+import { CHANNEL, Harness } from '../support/harness.ts';
 
 // SIGTERM while webhooks are being processed: the process stops taking requests, finishes what it started, and
 // exits 0; whatever it had accepted but not started waits in the store, and the next start posts it. While it
@@ -17,23 +16,7 @@ import { CHANNEL, CLIENT_SECRET, Harness } from '../support/harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** A signed conversation.user.created webhook, as Intercom sends it; its notification id is `notif_<id>`. */
-async function webhook(port: number, conversationId: string): Promise<number> {
-  const body = JSON.stringify({
-    type: 'notification_event',
-    id: `notif_${conversationId}`,
-    topic: 'conversation.user.created',
-    created_at: Math.floor(Date.now() / 1000),
-    data: { type: 'notification_event_data', item: { type: 'conversation', id: conversationId } },
-  });
-  const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
-    body,
-  });
-  await res.text();
-  return res.status;
-}
+const webhook = (port: number, conversationId: string) => postCreatedWebhook(port, conversationId);
 
 let child: ChildProcess | undefined;
 const fakes: Array<{ close(): Promise<void> }> = [];

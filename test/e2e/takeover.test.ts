@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/intercom/webhooks.ts';
-import { bridgeEnv, CHANNEL, CLIENT_SECRET, freePort } from '../support/bridge-env.ts';
+import { bridgeEnv, CHANNEL, freePort, postCreatedWebhook } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { Harness } from '../support/harness.ts';
@@ -62,21 +61,8 @@ async function replicaProcess(port: number): Promise<ChildProcess> {
   return proc;
 }
 
-async function webhook(port: number, conversationId: string): Promise<number> {
-  const body = JSON.stringify({
-    type: 'notification_event',
-    id: `notif_${conversationId}_${Date.now()}`,
-    topic: 'conversation.user.created',
-    created_at: Math.floor(Date.now() / 1000),
-    data: { type: 'notification_event_data', item: { type: 'conversation', id: conversationId } },
-  });
-  const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
-    body,
-  });
-  return res.status;
-}
+const webhook = (port: number, conversationId: string) =>
+  postCreatedWebhook(port, conversationId, `notif_${conversationId}_${Date.now()}`);
 
 const cards = () => (slack?.messages ?? []).filter((m) => m.metadata?.event_type === 'intercom_bridge_card');
 

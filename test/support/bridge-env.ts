@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { signWebhook } from '../../src/intercom/webhooks.ts';
 import type { FakeIntercom } from './fake-intercom.ts';
 import type { FakeSlack } from './fake-slack.ts';
 
@@ -32,4 +33,29 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   server.close();
   return port;
+}
+
+/**
+ * A signed conversation.user.created webhook, as Intercom sends it, to a bridge process on `port`; resolves to the
+ * status. Its notification id is `notificationId` (a redelivery reuses one).
+ */
+export async function postCreatedWebhook(
+  port: number,
+  conversationId: string,
+  notificationId = `notif_${conversationId}`,
+): Promise<number> {
+  const body = JSON.stringify({
+    type: 'notification_event',
+    id: notificationId,
+    topic: 'conversation.user.created',
+    created_at: Math.floor(Date.now() / 1000),
+    data: { type: 'notification_event_data', item: { type: 'conversation', id: conversationId } },
+  });
+  const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
+    body,
+  });
+  await res.text();
+  return res.status;
 }
