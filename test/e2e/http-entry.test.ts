@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_BUDGET } from '../../src/http/read-body.ts';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/http/routes-server.ts';
 import { signWebhook } from '../../src/intercom/webhooks.ts';
-import { bridgeEnv, freePort } from '../support/bridge-env.ts';
+import { bridgeEnv, freePort, postCreatedWebhook } from '../support/bridge-env.ts';
 import { FakeIntercom } from '../support/fake-intercom.ts';
 import { FakeSlack } from '../support/fake-slack.ts';
 import { CHANNEL, CLIENT_SECRET, Harness, SIGNING_SECRET } from '../support/harness.ts';
@@ -326,21 +326,8 @@ describe('forged large bodies held open, on a bridge process of its own', () => 
   }
 
   async function signedWebhook(port: number, intercom: FakeIntercom): Promise<number> {
-    const conversation = intercom.addConversation({ subject: 'Through the flood' });
-    const body = JSON.stringify({
-      type: 'notification_event',
-      id: `notif_flood_${conversation.id}`,
-      topic: 'conversation.user.created',
-      created_at: Math.floor(Date.now() / 1000),
-      data: { type: 'notification_event_data', item: { type: 'conversation', id: String(conversation.id) } },
-    });
-    const res = await fetch(`http://127.0.0.1:${port}/intercom/webhooks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature': signWebhook(body, CLIENT_SECRET) },
-      body,
-    });
-    await res.text();
-    return res.status;
+    const id = String(intercom.addConversation({ subject: 'Through the flood' }).id);
+    return postCreatedWebhook(port, id, `notif_flood_${id}`);
   }
 
   it(`${FLOOD} × 4 MB: some 503 with retry-after, memory bounded, a genuine webhook still 200, the budget comes back`, async () => {
